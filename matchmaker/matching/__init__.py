@@ -1,0 +1,1 @@
+"""The matching engine: profile texts, filters, hybrid scores, explanations. No request objects here."""

@@ -1,0 +1,68 @@
+"""Embeddings through a cache keyed by model and content hash: unchanged text is never re-encoded."""
+from __future__ import annotations
+
+import hashlib
+from typing import Sequence
+
+import numpy as np
+from flask import current_app
+
+from embeddings import Encoder, load_encoder
+from matchmaker.db import db
+from matchmaker.models import EmbeddingCache
+
+STATS = {"encoded": 0, "cached": 0}  # per process; the bench reads it
+_MEMO: dict[tuple[str, str], np.ndarray] = {}  # per-process front of the database cache
+_MEMO_MAX = 200_000
+
+
+def encoder() -> Encoder:
+    """The configured encoder (loaded once per process)."""
+    cfg = current_app.config
+    return load_encoder(cfg.get("MATCHMAKER_MODEL"), int(cfg.get("MATCHMAKER_ENCODER_THREADS", 1)))
+
+
+def model_name() -> str:
+    """The configured model's name, as written into index sidecars."""
+    return encoder().name
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def embed(texts: Sequence[str], commit: bool = True) -> np.ndarray:
+    """Unit vectors for texts, encoding only those not already cached for this model."""
+    enc = encoder()
+    if not texts:
+        return np.zeros((0, enc.dim), np.float32)
+    hashes = [text_hash(t) for t in texts]
+    found: dict[str, np.ndarray] = {h: _MEMO[(enc.name, h)] for h in hashes if (enc.name, h) in _MEMO}
+    uniq = [h for h in dict.fromkeys(hashes) if h not in found]
+    for i in range(0, len(uniq), 500):
+        chunk = uniq[i:i + 500]
+        rows = db.session.execute(
+            db.select(EmbeddingCache.text_hash, EmbeddingCache.vector)
+            .where(EmbeddingCache.model == enc.name, EmbeddingCache.text_hash.in_(chunk))).all()
+        for h, blob in rows:
+            found[h] = np.frombuffer(blob, dtype=np.float32)
+    missing = {h: t for h, t in zip(hashes, texts) if h not in found}
+    STATS["cached"] += len(texts) - len(missing)
+    if missing:
+        vecs = enc.encode(list(missing.values()))
+        STATS["encoded"] += len(missing)
+        for h, v in zip(missing, vecs):
+            found[h] = v
+            db.session.add(EmbeddingCache(model=enc.name, text_hash=h, vector=v.tobytes()))
+        if commit:
+            db.session.commit()
+    if len(_MEMO) > _MEMO_MAX:
+        _MEMO.clear()
+    for h in hashes:
+        _MEMO[(enc.name, h)] = found[h]
+    return np.vstack([found[h] for h in hashes]).astype(np.float32)
+
+
+def embed_query(text: str) -> np.ndarray:
+    """One free-text query vector, not cached (queries are rarely repeated verbatim)."""
+    return encoder().encode([text])[0]
