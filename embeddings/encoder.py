@@ -4,8 +4,9 @@ from __future__ import annotations
 import functools
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -58,7 +59,9 @@ class SentenceTransformerEncoder:
                 if self.threads:
                     torch.set_num_threads(self.threads)
                 self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
-                self._dim = int(self._model.get_sentence_embedding_dimension())
+                m = self._model
+                get_dim = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
+                self._dim = int(get_dim())
         return self._model
 
     @property

@@ -5,9 +5,9 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import faiss
 import numpy as np
@@ -67,7 +67,7 @@ class VectorIndex:
             raise ValueError(f"{len(ids)} ids for {len(vectors)} vectors")
         return ids, vectors
 
-    def build(self, ids: Sequence[int], vectors: np.ndarray) -> "VectorIndex":
+    def build(self, ids: Sequence[int], vectors: np.ndarray) -> VectorIndex:
         """Replace the contents with these ids and vectors."""
         ids, vectors = self._check(ids, vectors)
         self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
@@ -133,7 +133,7 @@ class VectorIndex:
         _atomic_write(sidecar_path(path), json.dumps(meta, indent=1).encode())
 
     @classmethod
-    def load(cls, path: str | Path) -> "VectorIndex":
+    def load(cls, path: str | Path) -> VectorIndex:
         """Load an index saved by save(); raises IndexError_ when files are missing or disagree."""
         path = Path(path)
         meta = read_sidecar(path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from flask_wtf import CSRFProtect
 
 from matchmaker.config import load_config
@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     babel.init_app(app, locale_selector=_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
     csrf.init_app(app)
     auth.init_app(app)
     cli.init_app(app)

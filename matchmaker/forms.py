@@ -3,8 +3,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DecimalField, IntegerField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 

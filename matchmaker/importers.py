@@ -5,8 +5,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from matchmaker.db import db
-from matchmaker.models import (COOP_MODES, LANGS, OWNER_TYPES, SCENARIO_STATUSES, STAGES, Fund,
-                               PortfolioCompany, Scenario, Startup)
+from matchmaker.models import (
+    COOP_MODES,
+    LANGS,
+    OWNER_TYPES,
+    SCENARIO_STATUSES,
+    STAGES,
+    Fund,
+    PortfolioCompany,
+    Scenario,
+    Startup,
+)
 
 LIST_FIELDS = {
     "startup": ("products", "technologies", "cases", "sectors", "tags", "investors"),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional
+from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
@@ -21,7 +21,7 @@ LANGS = ("zh", "en")
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class User(UserMixin, db.Model):
@@ -45,7 +45,7 @@ class User(UserMixin, db.Model):
 class Startup(db.Model):
     __tablename__ = "startups"
     id: Mapped[int] = mapped_column(primary_key=True)
-    external_id: Mapped[Optional[str]] = mapped_column(String(200), unique=True, index=True)
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True, index=True)
     name: Mapped[str] = mapped_column(String(200))
     one_liner: Mapped[str] = mapped_column(String(500), default="")
     description: Mapped[str] = mapped_column(Text, default="")
@@ -55,27 +55,27 @@ class Startup(db.Model):
     sectors: Mapped[list[str]] = mapped_column(JSON, default=list)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     stage: Mapped[str] = mapped_column(String(30), default="other")
-    raising_cny: Mapped[Optional[float]] = mapped_column(default=None)
-    funding_to_date_cny: Mapped[Optional[float]] = mapped_column(default=None)
+    raising_cny: Mapped[float | None] = mapped_column(default=None)
+    funding_to_date_cny: Mapped[float | None] = mapped_column(default=None)
     region: Mapped[str] = mapped_column(String(120), default="")
     district: Mapped[str] = mapped_column(String(120), default="")
     city: Mapped[str] = mapped_column(String(120), default="")
     country: Mapped[str] = mapped_column(String(120), default="")
     incubator: Mapped[str] = mapped_column(String(200), default="")
-    founded_year: Mapped[Optional[int]] = mapped_column(default=None)
-    team_size: Mapped[Optional[int]] = mapped_column(default=None)
+    founded_year: Mapped[int | None] = mapped_column(default=None)
+    team_size: Mapped[int | None] = mapped_column(default=None)
     investors: Mapped[list[str]] = mapped_column(JSON, default=list)
     language: Mapped[str] = mapped_column(String(5), default="zh")
-    owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
 
-    owner: Mapped[Optional[User]] = relationship()
+    owner: Mapped[User | None] = relationship()
 
 
 class Scenario(db.Model):
     __tablename__ = "scenarios"
     id: Mapped[int] = mapped_column(primary_key=True)
-    external_id: Mapped[Optional[str]] = mapped_column(String(200), unique=True, index=True)
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True, index=True)
     title: Mapped[str] = mapped_column(String(300))
     owner_org: Mapped[str] = mapped_column(String(300), default="")
     owner_type: Mapped[str] = mapped_column(String(20), default="government")
@@ -84,16 +84,16 @@ class Scenario(db.Model):
     problem: Mapped[str] = mapped_column(Text, default="")
     requirements: Mapped[list[str]] = mapped_column(JSON, default=list)
     data_and_site: Mapped[str] = mapped_column(Text, default="")
-    budget_min_cny: Mapped[Optional[float]] = mapped_column(default=None)
-    budget_max_cny: Mapped[Optional[float]] = mapped_column(default=None)
+    budget_min_cny: Mapped[float | None] = mapped_column(default=None)
+    budget_max_cny: Mapped[float | None] = mapped_column(default=None)
     cooperation_mode: Mapped[str] = mapped_column(String(20), default="pilot")
-    deadline: Mapped[Optional[dt.date]] = mapped_column(default=None)
+    deadline: Mapped[dt.date | None] = mapped_column(default=None)
     status: Mapped[str] = mapped_column(String(10), default="draft")
     language: Mapped[str] = mapped_column(String(5), default="zh")
-    owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
 
-    owner: Mapped[Optional[User]] = relationship()
+    owner: Mapped[User | None] = relationship()
 
     def is_open(self, today: dt.date | None = None) -> bool:
         """Open for matching: status open and the deadline not passed."""
@@ -104,25 +104,25 @@ class Scenario(db.Model):
 class Fund(db.Model):
     __tablename__ = "funds"
     id: Mapped[int] = mapped_column(primary_key=True)
-    external_id: Mapped[Optional[str]] = mapped_column(String(200), unique=True, index=True)
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True, index=True)
     name: Mapped[str] = mapped_column(String(200))
     manager_org: Mapped[str] = mapped_column(String(200), default="")
     mandate: Mapped[str] = mapped_column(Text, default="")
     sectors: Mapped[list[str]] = mapped_column(JSON, default=list)
     stages: Mapped[list[str]] = mapped_column(JSON, default=list)
-    ticket_min_cny: Mapped[Optional[float]] = mapped_column(default=None)
-    ticket_max_cny: Mapped[Optional[float]] = mapped_column(default=None)
+    ticket_min_cny: Mapped[float | None] = mapped_column(default=None)
+    ticket_max_cny: Mapped[float | None] = mapped_column(default=None)
     regions: Mapped[list[str]] = mapped_column(JSON, default=list)
     exclusions: Mapped[list[str]] = mapped_column(JSON, default=list)
     # A mandate's stages, ticket and regions are hard rules when the manager states them; when they
     # were inferred from past deals (imported track records) they are preferences, scored not filtered.
     strict_filters: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str] = mapped_column(String(5), default="zh")
-    manager_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
 
-    manager: Mapped[Optional[User]] = relationship()
-    portfolio: Mapped[list["PortfolioCompany"]] = relationship(
+    manager: Mapped[User | None] = relationship()
+    portfolio: Mapped[list[PortfolioCompany]] = relationship(
         back_populates="fund", cascade="all, delete-orphan", order_by="PortfolioCompany.position")
 
 
@@ -137,7 +137,7 @@ class PortfolioCompany(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     sectors: Mapped[list[str]] = mapped_column(JSON, default=list)
     stage: Mapped[str] = mapped_column(String(30), default="other")
-    round_size_cny: Mapped[Optional[float]] = mapped_column(default=None)
+    round_size_cny: Mapped[float | None] = mapped_column(default=None)
     region: Mapped[str] = mapped_column(String(120), default="")
     co_investors: Mapped[list[str]] = mapped_column(JSON, default=list)
 

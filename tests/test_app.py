@@ -1,0 +1,90 @@
+"""Factory, configuration, login, roles and pages."""
+from __future__ import annotations
+
+from matchmaker import create_app
+from matchmaker.config import load_config
+from tests.conftest import DEMO_LOGINS
+
+
+def test_config_from_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@127.0.0.1:5432/x")
+    monkeypatch.setenv("MATCHMAKER_MODEL", "all-MiniLM-L6-v2")
+    monkeypatch.setenv("SECRET_KEY", "s3")
+    cfg = load_config(str(tmp_path))
+    assert cfg["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@127.0.0.1:5432/x"
+    assert cfg["MATCHMAKER_MODEL"] == "all-MiniLM-L6-v2" and cfg["SECRET_KEY"] == "s3"
+
+
+def test_factory_defaults_to_sqlite_in_instance(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app({"TESTING": True})
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert "instance" in app.config["SQLALCHEMY_DATABASE_URI"]
+
+
+def test_login_logout(client, auth):
+    assert client.get("/dashboard").status_code == 302
+    r = auth.login()
+    assert r.status_code == 302 and r.headers["Location"].endswith("/dashboard")
+    assert client.get("/dashboard").status_code == 200
+    auth.logout()
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_wrong_password_rerenders(client, auth):
+    r = auth.login(password="wrong-password")
+    assert r.status_code == 400 and b"Wrong email or password" in r.data
+
+
+def test_next_with_a_host_is_rejected(client):
+    r = client.post("/auth/login?next=https://evil.example/x",
+                    data={"email": "startup@demo.cn", "password": "demo-pass-2026"})
+    assert r.headers["Location"].endswith("/dashboard")
+    client.post("/auth/logout")
+    r = client.post("/auth/login?next=/funds/1",
+                    data={"email": "startup@demo.cn", "password": "demo-pass-2026"})
+    assert r.headers["Location"].endswith("/funds/1")
+
+
+def test_user_loader_never_raises(app):
+    from matchmaker.auth import load_user
+
+    assert load_user("not-a-number") is None and load_user("99999") is None
+
+
+def test_each_role_dashboard_shows_recommendations_with_reasons(client, auth):
+    for role, email in DEMO_LOGINS.items():
+        auth.login(email)
+        r = client.get("/dashboard")
+        assert r.status_code == 200, role
+        page = r.get_data(as_text=True)
+        assert 'class="match"' in page, f"{role} dashboard shows no recommendation"
+        assert "Semantic similarity" in page, f"{role} dashboard shows no reason"
+        auth.logout()
+
+
+def test_role_access(client, auth):
+    auth.login("fund@demo.cn")
+    assert client.get("/startups/new").status_code == 403
+    assert client.get("/scenarios/new").status_code == 403
+    assert client.get("/funds/new").status_code == 200
+    auth.logout()
+    auth.login("startup@demo.cn")
+    assert client.get("/startups/new").status_code == 200
+    assert client.get("/funds/1/edit").status_code == 403
+    assert client.get("/startups/99999").status_code == 404
+
+
+def test_csrf_is_on_by_default(tmp_path):
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    r = app.test_client().post("/auth/login", data={"email": "a@b.cn", "password": "x"})
+    assert r.status_code == 400
+
+
+def test_language_switch(client):
+    r = client.get("/lang/en?next=/auth/login")
+    assert r.headers["Location"].endswith("/auth/login")
+    r = client.get("/lang/en?next=https://evil.example/")
+    assert "evil" not in r.headers["Location"]
