@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matchmaker.matching import store, vectors
+from matchmaker.matching import constraints, store, vectors
 from matchmaker.matching.lexical import BM25
-from matchmaker.matching.profiles import TEXT_OF, portfolio_text
+from matchmaker.matching.profiles import TEXT_OF, portfolio_text, startup_sentences
 
 _LOCK = threading.Lock()
-_POOLS: dict[tuple[str, str], tuple[int, "Pool"]] = {}
+_POOLS: dict[tuple[str, str], tuple[int, Pool]] = {}
 
 
 def norm(s: str | None) -> str:
@@ -41,6 +41,8 @@ class FundProfile:
     portfolio_names: set[str]
     portfolio_vecs: np.ndarray          # (m, d), deals that have a description
     portfolio_labels: list[str]          # company names for those rows
+    name: str = ""                       # normalised fund name (a startup listing it is already backed)
+    co_weight: dict[str, float] = field(default_factory=dict)  # co-investor -> share of deals x specificity
 
 
 @dataclass
@@ -53,6 +55,8 @@ class Pool:
     bm25: BM25
     pos: dict[int, int] = field(default_factory=dict)
     funds: list[FundProfile] = field(default_factory=list)
+    langs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    docs: list[str] = field(default_factory=list)   # what the lexical channel indexes
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -82,7 +86,16 @@ def fund_profile(f) -> FundProfile:
         sector_share=_shares([p.sectors for p in port]), stage_share=_shares([[p.stage] for p in port]),
         region_share=_shares([[p.region] for p in port]), co_investors=co,
         portfolio_names={norm(p.company_name) for p in port}, portfolio_vecs=pvecs,
-        portfolio_labels=[n for n, _ in described])
+        portfolio_labels=[n for n, _ in described], name=norm(f.name))
+
+
+def _co_investor_weights(funds: list[FundProfile], n_deals: list[int]) -> None:
+    """Weight each fund's co-investors by how often they joined its deals and how specific they are to
+    it (an inverse document frequency over all funds: an angel who co-invests with everyone says little)."""
+    df = Counter(i for fp in funds for i in fp.co_investors)
+    total = max(len(funds), 1)
+    for fp, n in zip(funds, n_deals):
+        fp.co_weight = {i: c / max(n, 1) * np.log((total + 1) / df[i]) for i, c in fp.co_investors.items()}
 
 
 def _row(kind: str, r) -> dict:
@@ -91,10 +104,13 @@ def _row(kind: str, r) -> dict:
         return {"id": r.id, "name": r.name, "lang": r.language, "stage": norm(r.stage),
                 "sectors": {norm(s) for s in r.sectors}, "region": norm(r.region),
                 "district": norm(r.district), "raising": r.raising_cny,
-                "investors": {norm(i) for i in r.investors if i}, "key": norm(r.name)}
+                "investors": {norm(i) for i in r.investors if i}, "key": norm(r.name),
+                "sentences": startup_sentences(r),
+                "claims": constraints.claims(TEXT_OF["startup"](r))}
     if kind == "scenario":
         return {"id": r.id, "name": r.title, "lang": r.language, "district": norm(r.district),
-                "sector": norm(r.sector), "status": r.status, "deadline": r.deadline}
+                "sector": norm(r.sector), "status": r.status, "deadline": r.deadline,
+                "reqs": constraints.requirements(TEXT_OF["scenario"](r))}
     return {"id": r.id, "name": r.name, "lang": r.language}
 
 
@@ -121,11 +137,14 @@ def get_pool(kind: str) -> Pool:
         ids, vecs = ids[keep], vecs[keep]
         rs = [recs[int(i)] for i in ids]
         texts = [TEXT_OF[kind](r) for r in rs]
+        docs = [_lexical_doc(kind, r, t) for r, t in zip(rs, texts)]
         pool = Pool(kind=kind, ids=ids, vecs=vecs, texts=texts, rows=[_row(kind, r) for r in rs],
-                    bm25=BM25([_lexical_doc(kind, r, t) for r, t in zip(rs, texts)]))
+                    bm25=BM25(docs), docs=docs)
         pool.pos = {int(i): n for n, i in enumerate(ids)}
+        pool.langs = np.array([r.get("lang") or "" for r in pool.rows])
         if kind == "fund":
             pool.funds = [fund_profile(r) for r in rs]
+            _co_investor_weights(pool.funds, [len(r.portfolio) for r in rs])
         _POOLS[key] = (ver, pool)
         return pool
 
@@ -133,5 +152,5 @@ def get_pool(kind: str) -> Pool:
 def scenario_open_mask(pool: Pool, today: dt.date | None = None) -> np.ndarray:
     """True for scenarios open for matching (status open, deadline not passed)."""
     today = today or dt.date.today()
-    return np.array([r["status"] == "open" and (r["deadline"] is None or r["deadline"] >= today)
+    return np.array([r["status"] in ("open", "matching") and (r["deadline"] is None or r["deadline"] >= today)
                      for r in pool.rows], dtype=bool)

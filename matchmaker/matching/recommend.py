@@ -7,11 +7,10 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from flask_babel import gettext as _
 
-from matchmaker.matching import explain, vectors
+from matchmaker.matching import constraints, explain, vectors
 from matchmaker.matching.pool import Pool, get_pool, norm, scenario_open_mask
-from matchmaker.matching.profiles import (TEXT_OF, mandate_statements, scenario_statements,
-                                          startup_sentences)
-from matchmaker.matching.scoring import fund_filter, fund_startup_parts, fuse, lexical_part, weights
+from matchmaker.matching.profiles import TEXT_OF, mandate_statements, scenario_statements, startup_sentences
+from matchmaker.matching.scoring import fund_filter, fund_startup_parts, fuse, group_zscore, lexical_part, weights
 from matchmaker.models import Fund, Scenario, Startup
 
 DIRECTIONS = ("startups-for-scenario", "scenarios-for-startup", "funds-for-startup", "startups-for-fund")
@@ -41,17 +40,43 @@ def _order(scores: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return pos[np.argsort(-scores[pos], kind="stable")]
 
 
-def _rerank_with_evidence(parts, w, mask, order, statements_of, sentences_of, depth):
-    """Re-score the first `depth` candidates with requirement-level evidence; the rest keep their order."""
+@dataclass
+class Ranking:
+    """The whole pool ranked for one query: positions in play best first, their scores and parts."""
+
+    pool: Pool
+    order: np.ndarray                  # positions in the pool, best first (filtered-out ones omitted)
+    scores: np.ndarray                 # fused score per pool position
+    parts: dict[str, np.ndarray]       # every part per pool position
+    mask: np.ndarray                   # True where the candidate passed the hard rules
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def ids(self) -> np.ndarray:
+        """Database ids, best first."""
+        return self.pool.ids[self.order]
+
+
+def _rerank_with_evidence(parts, w, mask, order, statements_of, sentences_of, depth, groups=None):
+    """Re-score the first `depth` candidates with requirement-level evidence; the rest keep their order
+    below them. With groups (candidate languages) the evidence is also standardised per group."""
     head = order[:depth]
     ev = np.zeros(len(mask))
     for p in head:
         ev[p] = explain.evidence_score(statements_of(p), sentences_of(p))
-    parts["evidence"] = ev
     head_mask = np.zeros(len(mask), dtype=bool)
     head_mask[head] = True
+    parts["evidence"] = ev
+    if groups is not None:
+        parts["evidence_lang"] = np.where(head_mask, group_zscore(ev, groups, head_mask), 0.0)
     s2 = fuse(parts, w, head_mask)
-    return np.concatenate([head[np.argsort(-s2[head], kind="stable")], order[depth:]]), s2
+    head_sorted = head[np.argsort(-s2[head], kind="stable")]
+    final = s2.copy()
+    tail = order[depth:]
+    if len(tail) and len(head):
+        s1 = fuse({k: v for k, v in parts.items() if not k.startswith("evidence")}, w, mask)
+        final[tail] = s1[tail] - s1[tail].max() + s2[head].min() - 1e-3
+    return np.concatenate([head_sorted, tail]), final
 
 
 def _records(model, ids):
@@ -61,100 +86,141 @@ def _records(model, ids):
     return {r.id: r for r in rows}
 
 
-def _scenario_parts(vecs: np.ndarray, q_vec: np.ndarray, pool: Pool, query_text: str) -> dict:
-    """Text parts of a scenario-startup score over a pool: semantic and lexical."""
-    return {"semantic": vecs @ q_vec, "lexical": lexical_part(pool, query_text)}
+def _text_parts(pool: Pool, q_vec: np.ndarray, query_text: str) -> dict:
+    """Text parts of a scenario-startup score over a pool: semantic and lexical, raw and standardised
+    within each candidate language (multilingual encoders score same-language pairs higher)."""
+    sem = pool.vecs @ q_vec
+    lex = lexical_part(pool, query_text)
+    return {"semantic": sem, "semantic_lang": group_zscore(sem, pool.langs),
+            "lexical": lex, "lexical_lang": group_zscore(lex, pool.langs)}
+
+
+def rank_startups_for_scenario(sc: Scenario) -> Ranking:
+    """Every startup ranked for a scenario (the score only; no explanation)."""
+    sp = get_pool("startup")
+    w = weights()["scenario_startup"]
+    mask = np.ones(len(sp), dtype=bool)
+    if not len(sp):
+        return Ranking(sp, np.zeros(0, dtype=int), np.zeros(0), {}, mask)
+    text = TEXT_OF["scenario"](sc)
+    parts = _text_parts(sp, _vec("scenario", sc), text)
+    parts["district"] = np.array([bool(sc.district) and r["district"] == norm(sc.district) for r in sp.rows],
+                                 dtype=float)
+    reqs = constraints.requirements(text)
+    parts["conflict"] = np.array([len(constraints.conflicts(reqs, r["claims"])) for r in sp.rows], dtype=float)
+    order = _order(fuse(parts, w, mask), mask)
+    stmts = scenario_statements(sc)
+    order, final = _rerank_with_evidence(parts, w, mask, order, lambda p: stmts,
+                                         lambda p: sp.rows[p]["sentences"], int(weights()["rerank_depth"]),
+                                         sp.langs)
+    return Ranking(sp, order, final, parts, mask, {"reqs": reqs, "statements": stmts, "text": text})
 
 
 def startups_for_scenario(sc: Scenario, top: int = 10) -> list[Match]:
     """Startups that can meet a scenario's need, best first."""
-    sp = get_pool("startup")
+    r = rank_startups_for_scenario(sc)
+    sp, parts = r.pool, r.parts
     if not len(sp):
         return []
-    w = weights()["scenario_startup"]
-    text = TEXT_OF["scenario"](sc)
-    parts = _scenario_parts(sp.vecs, _vec("scenario", sc), sp, text)
-    parts["district"] = np.array([bool(sc.district) and r["district"] == norm(sc.district) for r in sp.rows],
-                                 dtype=float)
-    mask = np.ones(len(sp), dtype=bool)
-    order = _order(fuse(parts, w, mask), mask)
-    recs = _records(Startup, sp.ids[order[: max(top, weights()["rerank_depth"])]])
-    stmts = scenario_statements(sc)
-    order, final = _rerank_with_evidence(
-        parts, w, mask, order, lambda p: stmts,
-        lambda p: startup_sentences(recs[int(sp.ids[p])]), int(weights()["rerank_depth"]))
+    recs = _records(Startup, r.ids[:top])
     out = []
-    for p in order[:top]:
+    for p in r.order[:top]:
         st = recs[int(sp.ids[p])]
-        m = _match(st.id, st.name, final[p], parts, p)
-        m.evidence = explain.evidence(stmts, startup_sentences(st))
-        m.reasons = _text_reasons(sp, text, TEXT_OF["startup"](st), parts, p, m.evidence)
+        m = _match(st.id, st.name, r.scores[p], parts, p)
+        m.evidence = explain.evidence(r.extra["statements"], sp.rows[p]["sentences"])
+        m.reasons = _conflict_reasons(constraints.conflicts(r.extra["reqs"], sp.rows[p]["claims"]))
+        m.reasons += _text_reasons(sp, r.extra["text"], TEXT_OF["startup"](st), parts, p, m.evidence)
         if parts["district"][p]:
             m.reasons.append(_("Based in the same district (%(d)s)", d=st.district))
         out.append(m)
     return out
 
 
-def scenarios_for_startup(st: Startup, top: int = 10, today: dt.date | None = None) -> list[Match]:
-    """Open scenarios a startup could meet, best first."""
+def rank_scenarios_for_startup(st: Startup, today: dt.date | None = None) -> Ranking:
+    """Every open scenario ranked for a startup (the score only)."""
     pool = get_pool("scenario")
-    if not len(pool):
-        return []
     w = weights()["scenario_startup"]
+    mask = scenario_open_mask(pool, today) if len(pool) else np.zeros(0, dtype=bool)
+    if not len(pool):
+        return Ranking(pool, np.zeros(0, dtype=int), np.zeros(0), {}, mask)
     text = TEXT_OF["startup"](st)
-    parts = _scenario_parts(pool.vecs, _vec("startup", st), pool, text)
+    parts = _text_parts(pool, _vec("startup", st), text)
     parts["district"] = np.array([bool(st.district) and r["district"] == norm(st.district)
                                   for r in pool.rows], dtype=float)
-    mask = scenario_open_mask(pool, today)
+    claims = constraints.claims(text)
+    parts["conflict"] = np.array([len(constraints.conflicts(r["reqs"], claims)) for r in pool.rows], dtype=float)
     order = _order(fuse(parts, w, mask), mask)
-    recs = _records(Scenario, pool.ids[order[: max(top, weights()["rerank_depth"])]])
+    depth = int(weights()["rerank_depth"])
+    recs = _records(Scenario, pool.ids[order[:depth]])
     sents = startup_sentences(st)
     order, final = _rerank_with_evidence(
-        parts, w, mask, order, lambda p: scenario_statements(recs[int(pool.ids[p])]),
-        lambda p: sents, int(weights()["rerank_depth"]))
+        parts, w, mask, order, lambda p: scenario_statements(recs[int(pool.ids[p])]), lambda p: sents, depth)
+    return Ranking(pool, order, final, parts, mask, {"claims": claims, "sentences": sents, "text": text,
+                                                     "records": recs})
+
+
+def scenarios_for_startup(st: Startup, top: int = 10, today: dt.date | None = None) -> list[Match]:
+    """Open scenarios a startup could meet, best first."""
+    r = rank_scenarios_for_startup(st, today)
+    pool, parts = r.pool, r.parts
+    if not len(pool):
+        return []
+    recs = r.extra["records"]
     out = []
-    for p in order[:top]:
+    for p in r.order[:top]:
         sc = recs[int(pool.ids[p])]
-        m = _match(sc.id, sc.title, final[p], parts, p)
+        m = _match(sc.id, sc.title, r.scores[p], parts, p)
         m.passed = ["status_open", "deadline"]
-        m.evidence = explain.evidence(scenario_statements(sc), sents)
-        m.reasons = _text_reasons(pool, text, TEXT_OF["scenario"](sc), parts, p, m.evidence)
+        m.evidence = explain.evidence(scenario_statements(sc), r.extra["sentences"])
+        m.reasons = _conflict_reasons(constraints.conflicts(pool.rows[p]["reqs"], r.extra["claims"]))
+        m.reasons += _text_reasons(pool, r.extra["text"], TEXT_OF["scenario"](sc), parts, p, m.evidence)
         if sc.deadline:
             m.reasons.append(_("Open until %(d)s", d=sc.deadline.isoformat()))
         out.append(m)
     return out
 
 
-def startups_for_fund(f: Fund, top: int = 10) -> list[Match]:
-    """Startups that fit a fund's mandate and past deals, best first; hard rules applied."""
+def rank_startups_for_fund(f: Fund) -> Ranking:
+    """Every startup ranked for a fund (hard rules applied: filtered-out startups are not in the order)."""
     sp, fpool = get_pool("startup"), get_pool("fund")
     if not len(sp) or f.id not in fpool.pos:
-        return []
-    fp = fpool.funds[fpool.pos[f.id]]
-    text = fpool.texts[fpool.pos[f.id]]
-    parts = fund_startup_parts(fp, fpool.vecs[fpool.pos[f.id]], text, sp)
+        mask = np.zeros(len(sp), dtype=bool)
+        return Ranking(sp, np.zeros(0, dtype=int), np.zeros(len(sp)), {}, mask)
+    j = fpool.pos[f.id]
+    fp, text = fpool.funds[j], fpool.texts[j]
+    parts = fund_startup_parts(fp, fpool.vecs[j], text, sp)
     fails = [fund_filter(fp, r, t) for r, t in zip(sp.rows, sp.texts)]
     mask = np.array([not x for x in fails], dtype=bool)
     scores = fuse(parts, weights()["fund_startup"], mask)
-    order = _order(scores, mask)[:top]
+    return Ranking(sp, _order(scores, mask), scores, parts, mask, {"fund": fp, "text": text})
+
+
+def startups_for_fund(f: Fund, top: int = 10) -> list[Match]:
+    """Startups that fit a fund's mandate and past deals, best first; hard rules applied."""
+    r = rank_startups_for_fund(f)
+    sp = r.pool
+    if not len(r.order):
+        return []
+    fp, text = r.extra["fund"], r.extra["text"]
+    order = r.order[:top]
     recs = _records(Startup, sp.ids[order])
     stmts = mandate_statements(f)
     out = []
     for p in order:
         st = recs[int(sp.ids[p])]
-        m = _match(st.id, st.name, scores[p], parts, p)
+        m = _match(st.id, st.name, r.scores[p], r.parts, p)
         m.passed = _passed(fp)
-        m.evidence = explain.evidence(stmts, startup_sentences(st))
+        m.evidence = explain.evidence(stmts, sp.rows[p]["sentences"])
         m.reasons = _fund_reasons(fp, sp, p, m.parts, text)
         out.append(m)
     return out
 
 
-def funds_for_startup(st: Startup, top: int = 10) -> list[Match]:
-    """Funds whose mandate and past deals fit a startup, best first; the funds' hard rules applied."""
+def rank_funds_for_startup(st: Startup) -> Ranking:
+    """Every fund ranked for a startup (the funds' hard rules applied)."""
     sp, fpool = get_pool("startup"), get_pool("fund")
     if not len(fpool) or st.id not in sp.pos:
-        return []
+        return Ranking(fpool, np.zeros(0, dtype=int), np.zeros(len(fpool)), {}, np.zeros(len(fpool), bool))
     p = np.array([sp.pos[st.id]])
     rows = []
     for j, fp in enumerate(fpool.funds):
@@ -163,18 +229,35 @@ def funds_for_startup(st: Startup, top: int = 10) -> list[Match]:
     parts = {k: np.array([r[k] for r in rows]) for k in rows[0]}
     mask = np.array([not fund_filter(fp, sp.rows[p[0]], sp.texts[p[0]]) for fp in fpool.funds])
     scores = fuse(parts, weights()["fund_startup"], mask)
-    order = _order(scores, mask)[:top]
+    return Ranking(fpool, _order(scores, mask), scores, parts, mask, {"startup_pos": int(p[0])})
+
+
+def funds_for_startup(st: Startup, top: int = 10) -> list[Match]:
+    """Funds whose mandate and past deals fit a startup, best first; the funds' hard rules applied."""
+    r = rank_funds_for_startup(st)
+    fpool = r.pool
+    if not len(r.order):
+        return []
+    sp = get_pool("startup")
+    p = r.extra["startup_pos"]
+    order = r.order[:top]
     recs = _records(Fund, fpool.ids[order])
-    sents = startup_sentences(st)
+    sents = sp.rows[p]["sentences"]
     out = []
     for j in order:
         f = recs[int(fpool.ids[j])]
-        m = _match(f.id, f.name, scores[j], parts, j)
+        m = _match(f.id, f.name, r.scores[j], r.parts, j)
         m.passed = _passed(fpool.funds[j])
         m.evidence = explain.evidence(mandate_statements(f), sents)
-        m.reasons = _fund_reasons(fpool.funds[j], sp, int(p[0]), m.parts, fpool.texts[j])
+        m.reasons = _fund_reasons(fpool.funds[j], sp, p, m.parts, fpool.texts[j])
         out.append(m)
     return out
+
+
+def _conflict_reasons(conflicts: list) -> list[str]:
+    """One reason per failed hard requirement, naming the requirement and what the profile says."""
+    return [_("Fails requirement: %(r)s — profile says %(o)s (“%(s)s”)", r=c.label, o=c.opposite,
+              s=c.sentence[:120]) for c in conflicts]
 
 
 def _match(rid: int, name: str, score: float, parts: dict, p: int) -> Match:

@@ -30,13 +30,35 @@ def zscore(x: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     return (x - ref.mean()) / sd
 
 
+def group_zscore(x: np.ndarray, groups: np.ndarray, mask: np.ndarray | None = None,
+                 min_size: int = 5) -> np.ndarray:
+    """Standardise x within each group (e.g. candidate language), so that a group whose scores run
+    systematically higher or lower (same- vs cross-language cosine) is put on one scale; groups smaller
+    than min_size are standardised with the whole pool."""
+    x = np.asarray(x, dtype=np.float64)
+    mask = np.ones(len(x), dtype=bool) if mask is None else mask
+    out = zscore(x, mask)
+    for g in np.unique(groups):
+        sel = groups == g
+        if (sel & mask).sum() >= min_size:
+            ref = x[sel & mask]
+            sd = ref.std()
+            out[sel] = (x[sel] - ref.mean()) / sd if sd > 1e-9 else 0.0
+    return out
+
+
+UNSCALED = frozenset({"conflict"})  # counts that are added as they are: a failed requirement costs the same
+                                    # whatever the rest of the pool looks like
+
+
 def fuse(parts: dict[str, np.ndarray], w: dict[str, float], mask: np.ndarray | None = None) -> np.ndarray:
-    """Weighted sum of z-scored parts."""
+    """Weighted sum of z-scored parts (parts in UNSCALED are added unstandardised)."""
     total = None
     for name, weight in w.items():
         if name.startswith("_") or name not in parts or not weight:
             continue
-        term = weight * zscore(parts[name], mask)
+        x = np.asarray(parts[name], dtype=np.float64)
+        term = weight * (x if name in UNSCALED else zscore(x, mask))
         total = term if total is None else total + term
     if total is None:
         n = len(next(iter(parts.values()))) if parts else 0
@@ -88,15 +110,15 @@ def fund_startup_parts(fp: FundProfile, fund_vec: np.ndarray, fund_text: str, sp
     parts["region"] = np.array([0.5 * (r["region"] in fp.regions) + fp.region_share.get(r["region"], 0.0)
                                 for r in rows])
     parts["ticket"] = np.array([ticket_fit(r["raising"], fp.ticket) for r in rows])
-    parts["syndicate"] = np.array([sum(1.0 + np.log(fp.co_investors[i]) for i in r["investors"]
-                                       if i in fp.co_investors) for r in rows])
+    cw = fp.co_weight or {i: 1.0 for i in fp.co_investors}
+    parts["syndicate"] = np.array([sum(cw.get(i, 0.0) for i in r["investors"]) for r in rows])
     return parts
 
 
 def fund_filter(fp: FundProfile, row: dict, text: str) -> list[str]:
     """Hard rules a startup fails for a fund (empty when it passes)."""
     failed = []
-    if row["key"] in fp.portfolio_names:
+    if row["key"] in fp.portfolio_names or (fp.name and fp.name in row["investors"]):
         failed.append("already_in_portfolio")
     if not fp.strict:
         return failed
