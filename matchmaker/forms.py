@@ -14,12 +14,13 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.core import UnboundField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
+from matchmaker.i18n import COOP_LABELS, OWNER_TYPE_LABELS, STAGE_LABELS, STATUS_LABELS
 from matchmaker.models import COOP_MODES, LANGS, OWNER_TYPES, SCENARIO_STATUSES, STAGES
 
 LANG_CHOICES = [("zh", "中文"), ("en", "English")]
-STAGE_CHOICES = [(s, s) for s in STAGES]
+STAGE_CHOICES = [(s, STAGE_LABELS[s]) for s in STAGES]
 
 
 class LinesField(TextAreaField):
@@ -69,10 +70,20 @@ class StartupForm(FlaskForm):
     language = SelectField(_l("Profile language"), choices=LANG_CHOICES)
 
 
+class StartupProfileForm(StartupForm):
+    """The profile form with the contacts and the private-field switches (stored apart from the profile)."""
+
+    contact_email = StringField(_l("Contact email"), validators=[Optional(), Email(), Length(max=255)])
+    contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=60)])
+    private_financials = BooleanField(_l("Keep financials (raise, funding to date, investors) private until "
+                                         "mutual interest"), default=False)
+    private_contacts = BooleanField(_l("Keep contacts private until mutual interest"), default=True)
+
+
 class ScenarioForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     owner_org = StringField(_l("Owner organisation"), validators=[DataRequired(), Length(max=300)])
-    owner_type = SelectField(_l("Owner type"), choices=[(x, x) for x in OWNER_TYPES])
+    owner_type = SelectField(_l("Owner type"), choices=[(x, OWNER_TYPE_LABELS[x]) for x in OWNER_TYPES])
     district = StringField(_l("District"), validators=[Length(max=120)])
     sector = StringField(_l("Sector"), validators=[Length(max=120)])
     problem = TextAreaField(_l("The problem"), validators=[DataRequired(), Length(min=20, max=20000)])
@@ -80,9 +91,9 @@ class ScenarioForm(FlaskForm):
     data_and_site = TextAreaField(_l("Data and site available"), validators=[Length(max=10000)])
     budget_min_cny = _amount(_l("Budget from (CNY)"))
     budget_max_cny = _amount(_l("Budget to (CNY)"))
-    cooperation_mode = SelectField(_l("Cooperation mode"), choices=[(x, x) for x in COOP_MODES])
+    cooperation_mode = SelectField(_l("Cooperation mode"), choices=[(x, COOP_LABELS[x]) for x in COOP_MODES])
     deadline = DateField(_l("Deadline"), validators=[Optional()])
-    status = SelectField(_l("Status"), choices=[(x, x) for x in SCENARIO_STATUSES])
+    status = SelectField(_l("Status"), choices=[(x, STATUS_LABELS[x]) for x in SCENARIO_STATUSES])
     language = SelectField(_l("Language"), choices=LANG_CHOICES)
 
     def validate_budget_max_cny(self, field):

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from matchmaker import workspace as ws
 from matchmaker.auth import roles_required
 from matchmaker.forms import FundForm, field_names
 from matchmaker.matching import recommend as rec
@@ -19,7 +20,8 @@ FIELDS = field_names(FundForm)
 @roles_required("startup", "fund", "scenario_owner", "organiser")
 def detail(fid: int):
     f = get_or_404(Fund, fid)
-    return render_template("funds/detail.html", f=f, matches=rec.startups_for_fund(f, top=10))
+    matches = [ws.redact_match(current_user, m) for m in rec.startups_for_fund(f, top=10)]
+    return render_template("funds/detail.html", f=f, matches=matches)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -1,15 +1,26 @@
-"""Home, the per-role dashboard, the language switch."""
+"""Home, the per-role dashboard, notifications, the language switch and the locale filters."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
+from matchmaker import i18n
+from matchmaker import workspace as ws
 from matchmaker.auth import safe_next
 from matchmaker.db import db
 from matchmaker.matching import recommend as rec
 from matchmaker.models import Fund, Scenario, Startup
 
 bp = Blueprint("main", __name__)
+bp.record_once(lambda state: i18n.init_app(state.app))
+
+
+@bp.app_context_processor
+def _unread() -> dict:
+    """The unread-notification count shown in every page's header."""
+    if current_user.is_authenticated:
+        return {"unread": ws.unread_count(current_user)}
+    return {"unread": 0}
 
 
 @bp.get("/")
@@ -46,7 +57,8 @@ def dashboard():
             ctx["fund_matches"] = rec.funds_for_startup(st, top=5)
     elif role == "fund":
         ctx["funds"] = _mine(Fund, "manager_id")
-        ctx["fund_matches"] = {f.id: rec.startups_for_fund(f, top=5) for f in ctx["funds"]}
+        ctx["fund_matches"] = {f.id: [ws.redact_match(current_user, m) for m in rec.startups_for_fund(f, top=5)]
+                               for f in ctx["funds"]}
     elif role == "scenario_owner":
         ctx["scenarios"] = _mine(Scenario, "owner_id")
         ctx["scenario_matches"] = {sc.id: rec.startups_for_scenario(sc, top=3)
@@ -58,3 +70,17 @@ def dashboard():
         ctx["scenario_matches"] = {sc.id: rec.startups_for_scenario(sc, top=3) for sc in open_sc[:12]}
         ctx["funds"] = list(db.session.execute(db.select(Fund).order_by(Fund.id)).scalars())
     return render_template("main/dashboard.html", **ctx)
+
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    items = ws.notifications(current_user)
+    return render_template("main/notifications.html", items=[(n, ws.message(n)) for n in items])
+
+
+@bp.post("/notifications/read")
+@login_required
+def read_all():
+    ws.mark_read(current_user)
+    return redirect(url_for("main.notifications"))
