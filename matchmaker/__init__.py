@@ -32,12 +32,13 @@ def create_app(config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(load_config(app.instance_path, config))
 
-    from matchmaker import auth, cli, db, views
+    from matchmaker import auth, cli, db, security, views
 
     db.init_app(app)
     babel.init_app(app, locale_selector=_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     csrf.init_app(app)
+    security.init_app(app)
     auth.init_app(app)
     cli.init_app(app)
     views.init_app(app)

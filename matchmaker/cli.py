@@ -37,6 +37,27 @@ def reindex_cmd():
         index = store.rebuild(kind)
         click.echo(f"{kind}: {len(index)} vectors ({index.model}) in {time.perf_counter() - t:.1f}s "
                    f"-> {store.index_path(kind)}")
+    t = time.perf_counter()
+    n = warm_evidence()
+    click.echo(f"evidence sentences cached: {n} in {time.perf_counter() - t:.1f}s")
+
+
+def warm_evidence() -> int:
+    """Embed every sentence that evidence tables compare, so the first page view does not."""
+    from matchmaker.matching import profiles, vectors
+    from matchmaker.models import Fund, Scenario, Startup
+
+    texts: list[str] = []
+    for st in db.session.execute(db.select(Startup)).scalars():
+        texts += profiles.startup_sentences(st)
+    for sc in db.session.execute(db.select(Scenario)).scalars():
+        texts += profiles.scenario_statements(sc)
+    for f in db.session.execute(db.select(Fund)).scalars():
+        texts += profiles.mandate_statements(f)
+    texts = list(dict.fromkeys(texts))
+    for i in range(0, len(texts), 2000):
+        vectors.embed(texts[i:i + 2000])
+    return len(texts)
 
 
 @click.command("recommend")
@@ -64,5 +85,9 @@ def recommend_cmd(direction, record_id, top, as_json):
 
 
 def init_app(app) -> None:
-    for cmd in (seed_demo_cmd, reindex_cmd, recommend_cmd):
+    from matchmaker.events import event_cli
+    from matchmaker.import_cli import import_cmd
+
+    for cmd in (seed_demo_cmd, reindex_cmd, recommend_cmd, event_cli):
         app.cli.add_command(cmd)
+    app.cli.add_command(import_cmd)

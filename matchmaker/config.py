@@ -21,6 +21,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # Login attempts are rate-limited in memory, or in Redis when REDIS_URL is set (shared by workers).
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_ENABLED": True,
+        "LOGIN_RATE_LIMIT": "10 per minute",
     }
     env = os.environ
     if env.get("SECRET_KEY"):
@@ -33,6 +37,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://"):]
         cfg["SQLALCHEMY_DATABASE_URI"] = url
+    if env.get("REDIS_URL"):
+        cfg["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
+    if env.get("MATCHMAKER_HTTPS"):
+        cfg["SESSION_COOKIE_SECURE"] = True
     if env.get("MATCHMAKER_MODEL"):
         cfg["MATCHMAKER_MODEL"] = env["MATCHMAKER_MODEL"]
     if env.get("MATCHMAKER_INDEX_DIR"):

@@ -16,7 +16,7 @@ STAGES = ("angel", "seed", "pre-a", "series-a", "series-b", "series-c+", "ventur
           "private-equity", "other")
 OWNER_TYPES = ("government", "state-owned", "enterprise")
 COOP_MODES = ("pilot", "procurement", "open_call", "co_development")
-SCENARIO_STATUSES = ("draft", "open", "closed")
+SCENARIO_STATUSES = ("draft", "open", "matching", "signed", "closed")
 LANGS = ("zh", "en")
 
 
@@ -96,9 +96,9 @@ class Scenario(db.Model):
     owner: Mapped[User | None] = relationship()
 
     def is_open(self, today: dt.date | None = None) -> bool:
-        """Open for matching: status open and the deadline not passed."""
+        """Open for matching: status open or matching, and the deadline not passed."""
         today = today or dt.date.today()
-        return self.status == "open" and (self.deadline is None or self.deadline >= today)
+        return self.status in ("open", "matching") and (self.deadline is None or self.deadline >= today)
 
 
 class Fund(db.Model):
@@ -155,4 +155,19 @@ class EmbeddingCache(db.Model):
     vector: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class AuditLog(db.Model):
+    """An organiser's or admin's action: who, what, on which record, when."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=_now, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(80))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
 KINDS: dict[str, Any] = {"startup": Startup, "scenario": Scenario, "fund": Fund}
+
+from matchmaker import event_models  # noqa: E402,F401  (registers the event tables)
+from matchmaker import workspace_models  # noqa: E402,F401  (registers the workspace tables)

@@ -40,8 +40,8 @@ def save_form(kind: str, form, record, fields: tuple[str, ...]) -> None:
 
 
 def init_app(app) -> None:
-    from matchmaker import funds, main, scenarios, startups
+    from matchmaker import admin, api, connect, deals, desk, events, feed, funds, main, scenarios, startups
 
-    for mod in (main, startups, scenarios, funds):
+    for mod in (main, startups, scenarios, funds, events, api, admin, deals, desk, feed, connect):
         app.register_blueprint(mod.bp)
     app.jinja_env.globals["can_edit"] = can_edit

@@ -14,7 +14,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from matchmaker import create_app  # noqa: E402
 from matchmaker.demo import DEMO_PASSWORD  # noqa: E402
 
-TEST_CONFIG = {"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test-secret"}
+TEST_CONFIG = {"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test-secret", "RATELIMIT_ENABLED": False}
 # Set TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test to run the suite on PostgreSQL:
 # the demo is seeded once into a template database and each test gets a copy of it.
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")

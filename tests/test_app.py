@@ -88,3 +88,49 @@ def test_language_switch(client):
     assert r.headers["Location"].endswith("/auth/login")
     r = client.get("/lang/en?next=https://evil.example/")
     assert "evil" not in r.headers["Location"]
+
+
+def test_security_headers_and_cookie_flags(client, auth):
+    r = client.get("/auth/login")
+    csp = r.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert r.headers["X-Frame-Options"] == "DENY" and r.headers["X-Content-Type-Options"] == "nosniff"
+    cookie = auth.login().headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    client.post("/auth/logout")
+    r = client.post("/auth/login", base_url="https://localhost",
+                    data={"email": "startup@demo.cn", "password": "demo-pass-2026"})
+    assert "Secure" in r.headers["Set-Cookie"]
+    assert "Strict-Transport-Security" in r.headers
+
+
+def test_pages_have_no_inline_script(client, auth):
+    auth.login("organiser@demo.cn")
+    for url in ("/auth/login", "/dashboard", "/startups/1", "/scenarios/1", "/funds/1"):
+        page = client.get(url).get_data(as_text=True)
+        assert "<script>" not in page and "onclick=" not in page and "style=" not in page, url
+
+
+def test_login_is_rate_limited(tmp_path):
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
+    c = app.test_client()
+    codes = [c.post("/auth/login", data={"email": "x@y.cn", "password": "wrong-password"}).status_code
+             for _ in range(5)]
+    assert codes[:3] == [400, 400, 400] and codes[3:] == [429, 429]
+
+
+def test_password_policy_and_hashing(client, app):
+    from matchmaker.db import db
+    from matchmaker.models import User
+
+    r = client.post("/auth/register", data={"email": "new@x.cn", "display_name": "N", "role": "startup",
+                                            "password": "12345678901", "confirm": "12345678901"})
+    assert r.status_code == 400 and "Password too weak" in r.get_data(as_text=True)
+    assert db.session.execute(db.select(User).where(User.email == "new@x.cn")).first() is None
+    r = client.post("/auth/register", data={"email": "new@x.cn", "display_name": "N", "role": "startup",
+                                            "password": "a-longer-passphrase", "confirm": "a-longer-passphrase"})
+    assert r.status_code == 302
+    u = db.session.execute(db.select(User).where(User.email == "new@x.cn")).scalar_one()
+    assert u.password_hash.startswith("scrypt:") and u.check_password("a-longer-passphrase")

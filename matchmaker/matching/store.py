@@ -1,8 +1,11 @@
 """The FAISS index per kind: derived from the database, fingerprinted, rebuilt when stale."""
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app
@@ -28,6 +31,37 @@ def _key(kind: str) -> tuple[str, str]:
     return (current_app.config["MATCHMAKER_INDEX_DIR"], kind)
 
 
+_HELD: dict[str, int] = {}  # lock files this process holds, with their nesting depth (guarded by _LOCK)
+
+
+@contextmanager
+def _file_lock(kind: str):
+    """Hold an exclusive flock on a lock file beside the index, across processes (re-entrant in-process)."""
+    path = index_path(kind)
+    lock = str(path) + ".lock"
+    with _LOCK:
+        if _HELD.get(lock):
+            _HELD[lock] += 1
+            try:
+                yield
+            finally:
+                _HELD[lock] -= 1
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # released by close, or by the kernel if this process dies
+            _HELD[lock] = 1
+            for orphan in path.parent.glob(path.name + ".*tmp"):  # temp files of a writer that was killed
+                orphan.unlink(missing_ok=True)
+            try:
+                yield
+            finally:
+                del _HELD[lock]
+        finally:
+            os.close(fd)
+
+
 def records(kind: str) -> list:
     """Every record of a kind, in id order."""
     model = KINDS[kind]
@@ -43,7 +77,7 @@ def db_fingerprint(kind: str, recs: list | None = None) -> str:
 
 def rebuild(kind: str) -> VectorIndex:
     """Encode (through the cache) every record of a kind and write its index atomically."""
-    with _LOCK:
+    with _LOCK, _file_lock(kind):
         recs = records(kind)
         texts = [TEXT_OF[kind](r) for r in recs]
         enc = vectors.encoder()
@@ -75,7 +109,8 @@ def get_index(kind: str) -> VectorIndex:
         if cached and meta and cached[1] == meta.get("sha256"):
             return cached[0]
         try:
-            index = VectorIndex.load(path)
+            with _file_lock(kind):  # a writer holds it across its index and sidecar renames
+                index = VectorIndex.load(path)
         except IndexError_ as exc:
             log.warning("rebuilding %s index: %s", kind, exc)
             return rebuild(kind)
@@ -88,7 +123,7 @@ def get_index(kind: str) -> VectorIndex:
 
 def upsert(kind: str, record) -> None:
     """Re-embed one saved record and update its vector in the index at once."""
-    with _LOCK:
+    with _LOCK, _file_lock(kind):  # get_index below reloads what another process saved
         index = get_index(kind)
         text = TEXT_OF[kind](record)
         index.add([record.id], vectors.embed([text]))
@@ -99,7 +134,7 @@ def upsert(kind: str, record) -> None:
 
 def remove(kind: str, record_id: int) -> None:
     """Drop one record's vector from the index."""
-    with _LOCK:
+    with _LOCK, _file_lock(kind):
         index = get_index(kind)
         index.remove([record_id])
         index.fingerprint = db_fingerprint(kind)
