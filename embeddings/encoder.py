@@ -85,6 +85,9 @@ class UseEncoder:
 
     name = DEFAULT_MODEL
     dim = 512
+    # The encoder's input window, like a transformer's max_seq_length: profiles fit whole; very long
+    # texts (award abstracts, scraped pages) are cut, which keeps bulk imports fast.
+    max_chars = 1500
 
     def __init__(self, threads: int = 1):
         self.threads = threads
@@ -105,7 +108,7 @@ class UseEncoder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         model = self._load()
-        parts = [model.encode([t or " " for t in texts[i:i + batch_size]])
+        parts = [model.encode([(t or " ")[:self.max_chars] for t in texts[i:i + batch_size]])
                  for i in range(0, len(texts), batch_size)]
         return _unit(np.vstack(parts))
 

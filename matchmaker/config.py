@@ -37,6 +37,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://"):]
         cfg["SQLALCHEMY_DATABASE_URI"] = url
+    if env.get("MATCHMAKER_AUTO_SCHEMA") == "0":  # run `flask db upgrade` yourself
+        cfg["MATCHMAKER_AUTO_SCHEMA"] = False
     if env.get("REDIS_URL"):
         cfg["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
     if env.get("MATCHMAKER_HTTPS"):

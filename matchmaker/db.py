@@ -1,9 +1,12 @@
-"""The SQLAlchemy extension, created unbound and bound in create_app; schema through Alembic."""
+"""The SQLAlchemy extension, created unbound and bound in create_app; the schema through Alembic."""
+from __future__ import annotations
+
+import functools
 from pathlib import Path
 
-from flask_migrate import Migrate
-from flask_migrate import upgrade as _upgrade
+from flask_migrate import Migrate, stamp, upgrade
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import inspect, text
 from sqlalchemy.orm import DeclarativeBase
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -18,13 +21,34 @@ migrate = Migrate()
 
 
 def init_app(app) -> None:
-    """Bind the database and the migrations to the app."""
+    """Bind the database and the migrations to the app, and bring the schema up to date."""
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)
-    with app.app_context():
-        db.create_all()
+    if app.config.get("MATCHMAKER_AUTO_SCHEMA", True):
+        with app.app_context():
+            ensure_schema()
 
 
-def create_schema() -> None:
-    """Bring the database to the newest schema (alembic upgrade head); needs an app context."""
-    _upgrade(directory=MIGRATIONS)
+@functools.lru_cache(maxsize=1)
+def head_revision() -> str:
+    """The newest migration's revision id."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", MIGRATIONS)
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def ensure_schema() -> None:
+    """An empty database gets the models' tables and is stamped at the newest migration (the tests hold
+    the two equal); a migrated one is upgraded when a newer migration exists; an up-to-date one is left."""
+    tables = set(inspect(db.engine).get_table_names())
+    if "alembic_version" in tables:
+        with db.engine.connect() as conn:
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        if current != head_revision():
+            upgrade(directory=MIGRATIONS)
+        return
+    db.create_all()
+    stamp(directory=MIGRATIONS)

@@ -100,7 +100,7 @@ def fund_record(q: dict) -> dict:
             "portfolio": [{"company_name": p.get("name") or "?", "description": p.get("description") or "",
                            "sectors": p.get("sectors") or [], "stage": p.get("stage") or "other",
                            "round_size_cny": _cny(p.get("round_size_usd")), "region": p.get("region") or "",
-                           "co_investors": p.get("investors_before") or []} for p in q.get("portfolio") or []]}
+                           "city": p.get("city") or "", "co_investors": p.get("investors_before") or []} for p in q.get("portfolio") or []]}
 
 
 def scenario_record(q: dict) -> dict:
@@ -139,7 +139,8 @@ def make_app(workdir: Path, extra: dict | None = None):
     from matchmaker import create_app
 
     cfg = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'eval.sqlite'}",
-           "MATCHMAKER_INDEX_DIR": str(workdir / "idx"), "WTF_CSRF_ENABLED": False}
+           "MATCHMAKER_INDEX_DIR": str(workdir / "idx"), "WTF_CSRF_ENABLED": False,
+           "MATCHMAKER_ENCODER_THREADS": 2}  # a batch job: both cores
     cfg.update(extra or {})
     return create_app(cfg)
 

@@ -237,6 +237,7 @@ def _portfolio(p: dict) -> dict:
             "stage": _text(p.get("stage") or "other", "portfolio stage", 30),
             "round_size_cny": _num(p.get("round_size_cny"), "round_size_cny"),
             "region": _text(p.get("region") or "", "portfolio region", 120),
+            "city": _text(p.get("city") or "", "portfolio city", 120),
             "co_investors": _as_list(p.get("co_investors"), "co_investors")}
 
 
@@ -343,7 +344,7 @@ def import_records(kind: str, rows: Sequence[dict], owner_id: int | None = None,
 
 
 def _portfolio_dict(p: PortfolioCompany) -> dict:
-    keys = ("company_name", "description", "sectors", "stage", "round_size_cny", "region", "co_investors")
+    keys = ("company_name", "description", "sectors", "stage", "round_size_cny", "region", "city", "co_investors")
     return {k: getattr(p, k) for k in keys}
 
 

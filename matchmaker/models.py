@@ -139,6 +139,7 @@ class PortfolioCompany(db.Model):
     stage: Mapped[str] = mapped_column(String(30), default="other")
     round_size_cny: Mapped[float | None] = mapped_column(default=None)
     region: Mapped[str] = mapped_column(String(120), default="")
+    city: Mapped[str] = mapped_column(String(120), default="")
     co_investors: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     fund: Mapped[Fund] = relationship(back_populates="portfolio")

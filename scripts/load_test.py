@@ -117,12 +117,15 @@ def user(i: int, host: str, port: int, ids: dict, deadline: float, think: float,
         out.append(("log in (form + post)", time.perf_counter() - t, str(exc)[:80]))
         return
     while time.monotonic() < deadline:
-        hit("dashboard", "/dashboard")
-        hit("startup page", f"/startups/{rng.choice(ids['startups'])}")
         sc = rng.choice(ids["scenarios"])
-        hit("scenario page", f"/scenarios/{sc}")
+        steps = [("dashboard", "/dashboard"), ("startup page", f"/startups/{rng.choice(ids['startups'])}"),
+                 ("scenario page", f"/scenarios/{sc}")]
         if ids["api"]:
-            hit("recommend (JSON)", f"/api/recommend/startups-for-scenario/{sc}?top=10")
+            steps.append(("recommend (JSON)", f"/api/recommend/startups-for-scenario/{sc}?top=10"))
+        for label, path in steps:
+            if time.monotonic() >= deadline:  # no new request after the deadline
+                break
+            hit(label, path)
         if think:
             time.sleep(rng.uniform(0, 2 * think))
     c.close()

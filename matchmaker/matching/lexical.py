@@ -66,6 +66,14 @@ class BM25:
         tf = tf.tocoo()
         w = tf.data * (k1 + 1) / (tf.data + norm[tf.row]) * self.idf[tf.col]
         self.weights = sparse.csr_matrix((w.astype(np.float32), (tf.row, tf.col)), shape=(n, v))
+        # TF-IDF beside BM25 (sublinear tf, smooth idf, unit rows): cosine normalises away the length
+        # of long queries such as a fund's whole portfolio.
+        self.tfidf_idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+        t = (1.0 + np.log(tf.data)) * self.tfidf_idf[tf.col]
+        tfidf = sparse.csr_matrix((t.astype(np.float32), (tf.row, tf.col)), shape=(n, v))
+        row_norm = np.sqrt(np.asarray(tfidf.multiply(tfidf).sum(axis=1)).ravel())
+        row_norm[row_norm == 0] = 1.0
+        self.tfidf = sparse.diags(1.0 / row_norm) @ tfidf
         self.n = n
 
     def query_vector(self, text: str) -> sparse.csr_matrix:
@@ -76,6 +84,17 @@ class BM25:
         idx = [self.vocab[t] for t in counts]
         return sparse.csr_matrix((np.ones(len(idx), np.float32), (idx, [0] * len(idx))),
                                  shape=(max(len(self.vocab), 1), 1))
+
+    def cosine(self, text: str) -> np.ndarray:
+        """TF-IDF cosine of every document with the query text."""
+        counts = Counter(t for t in tokenize(text) if t in self.vocab)
+        if self.n == 0 or not counts:
+            return np.zeros(self.n, np.float32)
+        idx = np.array([self.vocab[t] for t in counts])
+        val = (1.0 + np.log(np.array(list(counts.values()), np.float32))) * self.tfidf_idf[idx]
+        val /= np.linalg.norm(val)
+        q = sparse.csr_matrix((val, (idx, np.zeros(len(idx), int))), shape=(len(self.vocab), 1))
+        return (self.tfidf @ q).toarray().ravel().astype(np.float32)
 
     def scores(self, text: str) -> np.ndarray:
         """BM25 score of every document for the query text."""

@@ -41,6 +41,9 @@ class FundProfile:
     portfolio_names: set[str]
     portfolio_vecs: np.ndarray          # (m, d), deals that have a description
     portfolio_labels: list[str]          # company names for those rows
+    city_share: dict[str, float] = field(default_factory=dict)
+    portfolio_doc: str = ""              # every past deal's text, for the lexical channel
+    round_log: float | None = None       # median log round size of past deals (CNY)
     name: str = ""                       # normalised fund name (a startup listing it is already backed)
     co_weight: dict[str, float] = field(default_factory=dict)  # co-investor -> share of deals x specificity
 
@@ -86,7 +89,11 @@ def fund_profile(f) -> FundProfile:
         sector_share=_shares([p.sectors for p in port]), stage_share=_shares([[p.stage] for p in port]),
         region_share=_shares([[p.region] for p in port]), co_investors=co,
         portfolio_names={norm(p.company_name) for p in port}, portfolio_vecs=pvecs,
-        portfolio_labels=[n for n, _ in described], name=norm(f.name))
+        portfolio_labels=[n for n, _ in described], name=norm(f.name),
+        city_share=_shares([[p.city] for p in port]),
+        portfolio_doc=" ".join(f"{p.description} {' '.join(p.sectors)}" for p in port),
+        round_log=float(np.median(rounds)) if (rounds := [np.log1p(p.round_size_cny) for p in port
+                                                           if p.round_size_cny]) else None)
 
 
 def _co_investor_weights(funds: list[FundProfile], n_deals: list[int]) -> None:
@@ -103,7 +110,7 @@ def _row(kind: str, r) -> dict:
     if kind == "startup":
         return {"id": r.id, "name": r.name, "lang": r.language, "stage": norm(r.stage),
                 "sectors": {norm(s) for s in r.sectors}, "region": norm(r.region),
-                "district": norm(r.district), "raising": r.raising_cny,
+                "district": norm(r.district), "city": norm(r.city), "raising": r.raising_cny,
                 "investors": {norm(i) for i in r.investors if i}, "key": norm(r.name),
                 "sentences": startup_sentences(r),
                 "claims": constraints.claims(TEXT_OF["startup"](r))}

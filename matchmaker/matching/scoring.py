@@ -95,8 +95,8 @@ def fund_startup_parts(fp: FundProfile, fund_vec: np.ndarray, fund_text: str, sp
     rows = [sp.rows[i] for i in idx]
     vecs = sp.vecs[idx]
     parts: dict[str, np.ndarray] = {"semantic": vecs @ fund_vec}
-    if len(fp.portfolio_vecs):
-        sims = vecs @ fp.portfolio_vecs.T
+    sims = vecs @ fp.portfolio_vecs.T if len(fp.portfolio_vecs) else None
+    if sims is not None:
         k = min(3, sims.shape[1])
         parts["portfolio"] = np.sort(sims, axis=1)[:, -k:].mean(axis=1)
     else:
@@ -110,6 +110,18 @@ def fund_startup_parts(fp: FundProfile, fund_vec: np.ndarray, fund_text: str, sp
     parts["region"] = np.array([0.5 * (r["region"] in fp.regions) + fp.region_share.get(r["region"], 0.0)
                                 for r in rows])
     parts["ticket"] = np.array([ticket_fit(r["raising"], fp.ticket) for r in rows])
+    parts["city"] = np.array([fp.city_share.get(r["city"], 0.0) if r["city"] else 0.0 for r in rows])
+    parts["round"] = np.array([-abs(np.log1p(r["raising"]) - fp.round_log) if r["raising"] else -1.0
+                               for r in rows]) if fp.round_log is not None else np.zeros(len(idx))
+    parts["lexical_portfolio"] = lexical_part(sp, fp.portfolio_doc)[idx] if fp.portfolio_doc.strip() \
+        else np.zeros(len(idx))
+    parts["tfidf"] = sp.bm25.cosine(fund_text)[idx]
+    parts["portfolio_max"] = sims.max(axis=1) if len(fp.portfolio_vecs) else np.zeros(len(idx))
+    if fp.strict:
+        # The manager stated stages, ticket and regions as rules: the filter enforces them, and within
+        # them a past deal's stage or region is no reason to prefer one startup over another.
+        for k in ("stage", "region", "ticket", "round"):
+            parts[k] = np.zeros(len(idx))
     cw = fp.co_weight or {i: 1.0 for i in fp.co_investors}
     parts["syndicate"] = np.array([sum(cw.get(i, 0.0) for i in r["investors"]) for r in rows])
     return parts

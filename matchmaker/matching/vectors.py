@@ -51,9 +51,11 @@ def embed(texts: Sequence[str], commit: bool = True) -> np.ndarray:
     if missing:
         vecs = enc.encode(list(missing.values()))
         STATS["encoded"] += len(missing)
+        rows = []
         for h, v in zip(missing, vecs):
             found[h] = v
-            db.session.add(EmbeddingCache(model=enc.name, text_hash=h, vector=v.tobytes()))
+            rows.append({"model": enc.name, "text_hash": h, "vector": v.tobytes()})
+        _insert_ignoring_duplicates(rows)
         if commit:
             db.session.commit()
     if len(_MEMO) > _MEMO_MAX:
@@ -61,6 +63,20 @@ def embed(texts: Sequence[str], commit: bool = True) -> np.ndarray:
     for h in hashes:
         _MEMO[(enc.name, h)] = found[h]
     return np.vstack([found[h] for h in hashes]).astype(np.float32)
+
+
+def _insert_ignoring_duplicates(rows: list[dict]) -> None:
+    """Add cache rows; a row another worker inserted meanwhile is left as it is (same text, same vector)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - other databases: plain inserts
+        db.session.add_all(EmbeddingCache(**r) for r in rows)
+        return
+    for i in range(0, len(rows), 500):
+        db.session.execute(insert(EmbeddingCache).values(rows[i:i + 500]).on_conflict_do_nothing())
 
 
 def embed_query(text: str) -> np.ndarray:
