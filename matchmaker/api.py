@@ -46,13 +46,13 @@ def _top() -> int:
 
 
 def _may_read(direction: str, record) -> bool:
-    """A fund's ranked deal flow is its manager's; drafts are their owner's (organisers and admins see all)."""
-    if current_user.role in ("organiser", "admin"):
+    """A fund's ranked deal flow is its manager's (and the organisers'); a draft is its owner's; admins see all."""
+    if current_user.role == "admin":
         return True
-    if direction == "startups-for-fund":
-        return record.manager_id == current_user.id
     if isinstance(record, Scenario) and record.status == "draft":
         return record.owner_id == current_user.id
+    if direction == "startups-for-fund":
+        return record.manager_id == current_user.id or current_user.role == "organiser"
     return True
 
 

@@ -59,7 +59,11 @@ def _quotas(text: str) -> list[dict]:
 
 
 def _event(eid: int) -> Event:
-    return get_or_404(Event, eid)
+    """The event; another organiser's event does not exist for an organiser (admins see all)."""
+    ev = get_or_404(Event, eid)
+    if current_user.role == "organiser" and ev.organiser_id not in (None, current_user.id):
+        abort(404)
+    return ev
 
 
 def _participant(ev: Event, pid: int) -> Participant:

@@ -16,8 +16,8 @@ FIELDS = field_names(ScenarioForm)
 
 
 def _visible(sc: Scenario) -> bool:
-    """Drafts are seen only by their owner, organisers and admins."""
-    return sc.status != "draft" or can_edit(sc) or current_user.role in ("organiser", "admin")
+    """Drafts are seen only by their owner and admins."""
+    return sc.status != "draft" or can_edit(sc)
 
 
 @bp.get("/<int:scid>")
