@@ -185,3 +185,14 @@ def export(kind: str, fmt: str):
         body, mime = exports.xlsx_bytes(header, rows, kind), \
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mime, headers={"Content-Disposition": f"attachment; filename={kind}.{fmt}"})
+
+
+@bp.get("/audit")
+@roles_required("admin")
+def audit_log():
+    """The newest organiser and admin actions."""
+    from matchmaker.models import AuditLog, User
+
+    rows = db.session.execute(db.select(AuditLog, User.email).outerjoin(User, AuditLog.user_id == User.id)
+                              .order_by(AuditLog.id.desc()).limit(300)).all()
+    return render_template("admin/audit.html", rows=rows)

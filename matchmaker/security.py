@@ -54,7 +54,24 @@ def audit(action: str, target: str = "", **details) -> None:
     db.session.add(AuditLog(user_id=uid, action=action, target=target, details=details or {}))
 
 
+SECRET_FIELDS = {"csrf_token", "password", "confirm"}
+
+
+def audit_request(response):
+    """Every state-changing request an organiser or admin makes is written to the audit log."""
+    if (request.method == "POST" and response.status_code < 400 and request.endpoint
+            and current_user.is_authenticated and current_user.role in ("organiser", "admin")):
+        fields = {k: v[:200] for k, v in request.form.items() if k not in SECRET_FIELDS}
+        try:
+            audit(request.endpoint, request.path, **fields)
+            db.session.commit()
+        except Exception:  # the action itself succeeded; a failed log line must not turn it into an error
+            db.session.rollback()
+    return response
+
+
 def init_app(app) -> None:
     app.session_interface = SessionInterface()
     app.after_request(set_headers)
+    app.after_request(audit_request)
     limiter.init_app(app)

@@ -84,6 +84,7 @@ ROUTES = {
     "admin.job": ("GET", "/admin/import/nosuchtoken"),
     "admin.job_status": ("GET", "/admin/import/nosuchtoken/status"),
     "admin.export": ("GET", "/admin/export/startups.csv"),
+    "admin.audit_log": ("GET", "/admin/audit"),
 }
 
 # Expected status per role, in ROLES order: anon, startup, fund, scenario_owner, organiser, admin.
@@ -156,6 +157,7 @@ EXPECTED = {
     "admin.job": ["L", "403", "403", "403", "404", "404"],
     "admin.job_status": ["L", "403", "403", "403", "404", "404"],
     "admin.export": ["L", "403", "403", "403", "200", "200"],
+    "admin.audit_log": ["L", "403", "403", "403", "403", "200"],
 }
 
 

@@ -134,3 +134,48 @@ def test_password_policy_and_hashing(client, app):
     assert r.status_code == 302
     u = db.session.execute(db.select(User).where(User.email == "new@x.cn")).scalar_one()
     assert u.password_hash.startswith("scrypt:") and u.check_password("a-longer-passphrase")
+
+
+def test_organiser_and_admin_actions_are_audited(client, auth, app):
+    from matchmaker.db import db
+    from matchmaker.models import AuditLog
+
+    auth.login("organiser@demo.cn")
+    r = client.post("/events/demo", data={"startups": "4", "counterparts": "2", "slots": "3", "tables": "2"})
+    assert r.status_code == 302
+    entry = db.session.execute(db.select(AuditLog).order_by(AuditLog.id.desc())).scalars().first()
+    assert entry.action == "events.demo" and entry.user_id is not None and "startups" in entry.details
+    auth.logout()
+    auth.login("startup@demo.cn")
+    n = db.session.execute(db.select(db.func.count()).select_from(AuditLog)).scalar_one()
+    client.post("/notifications/read")
+    assert db.session.execute(db.select(db.func.count()).select_from(AuditLog)).scalar_one() == n
+    auth.logout()
+    auth.login("admin@demo.cn")
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "events.demo" in page and "organiser@demo.cn" in page
+
+
+def test_rate_limit_storage_can_be_redis(tmp_path):
+    """With REDIS_URL the login limit is shared by every worker (skipped when no Redis listens here)."""
+    import uuid
+
+    import pytest
+
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
+    except Exception:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    from tests.conftest import make_app
+
+    cfg = dict(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="2 per minute",
+               RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0", RATELIMIT_KEY_PREFIX=uuid.uuid4().hex)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a, b = make_app(tmp_path / "a", **cfg), make_app(tmp_path / "b", **cfg)  # two workers, one limit
+    form = {"email": "x@y.cn", "password": "wrong-password"}
+    codes = [a.test_client().post("/auth/login", data=form).status_code,
+             b.test_client().post("/auth/login", data=form).status_code,
+             a.test_client().post("/auth/login", data=form).status_code]
+    assert codes == [400, 400, 429]
