@@ -72,7 +72,7 @@ class RegisterForm(FlaskForm):
     def validate_password(self, field):
         problem = password_problem(field.data or "", self.email.data or "")
         if problem:
-            raise ValidationError(_l("Password too weak: %(p)s.", p=_l(problem)))
+            raise ValidationError(_l("Password too weak: %(p)s.", p=problem))
 
 
 def _login_limit() -> str:

@@ -35,14 +35,16 @@ def set_headers(response):
     return response
 
 
-def password_problem(password: str, email: str = "") -> str | None:
+def password_problem(password: str, email: str = ""):
     """Why a password is too weak, or None: at least 10 characters, not only digits, not the email."""
+    from flask_babel import lazy_gettext as _l
+
     if len(password) < 10:
-        return "at least 10 characters"
+        return _l("at least 10 characters")
     if password.isdigit():
-        return "not only digits"
+        return _l("not only digits")
     if email and email.split("@")[0].lower() in password.lower():
-        return "must not contain your email name"
+        return _l("must not contain your email name")
     return None
 
 
