@@ -30,7 +30,9 @@ PART_LABELS = {"semantic": _l("semantic"), "semantic_lang": _l("semantic (by lan
                "lexical_lang": _l("lexical (by language)"), "evidence": _l("evidence"),
                "evidence_lang": _l("evidence (by language)"), "district": _l("district"), "conflict": _l("conflicts"),
                "portfolio": _l("past deals"), "sector": _l("sector"), "stage": _l("stage"), "region": _l("region"),
-               "ticket": _l("ticket"), "syndicate": _l("co-investors")}
+               "ticket": _l("ticket"), "syndicate": _l("co-investors"), "city": _l("city"),
+               "round": _l("round size"), "lexical_portfolio": _l("past deals (keywords)"),
+               "tfidf": _l("keywords (TF-IDF)"), "portfolio_max": _l("closest past deal")}
 # Words the engine and the password policy pass through gettext at run time.
 RUNTIME_MSGIDS = (_l("strong"), _l("moderate"), _l("weak"), _l("at least 10 characters"),
                   _l("not only digits"), _l("must not contain your email name"))
