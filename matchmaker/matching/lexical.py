@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import sparse
@@ -42,6 +42,19 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+def _rows_descending(m: sparse.csr_matrix) -> bool | None:
+    """True when every row stores its columns in descending order, False when ascending, else None."""
+    d = np.diff(m.indices)
+    inner = np.ones(len(d), dtype=bool)
+    cut = m.indptr[1:-1] - 1  # pairs that straddle two rows
+    inner[cut[(cut >= 0) & (cut < len(d))]] = False
+    if not inner.any() or (d[inner] > 0).all():
+        return False
+    if (d[inner] < 0).all():
+        return True
+    return None
+
+
 class BM25:
     """Okapi BM25 (k1=1.5, b=0.75) with precomputed document weights; one sparse product per query."""
 
@@ -75,6 +88,31 @@ class BM25:
         row_norm[row_norm == 0] = 1.0
         self.tfidf = sparse.diags(1.0 / row_norm) @ tfidf
         self.n = n
+        # Column-major copies: a query touches only its own terms' postings instead of every stored weight.
+        # Adding the postings column by column in each row's storage order repeats the float32 sums of the
+        # row-major product exactly: BM25 rows are stored by ascending column, and the TF-IDF rows (the
+        # output of a sparse product) by descending column.
+        self._weights_csc = self.weights.tocsc()
+        self._tfidf_csc = self.tfidf.tocsc()
+        self._tfidf_descending = _rows_descending(self.tfidf)
+
+    @staticmethod
+    def _postings_sum(csc: sparse.csc_matrix, cols: np.ndarray, vals: np.ndarray | None, n: int,
+                      descending: bool = False) -> np.ndarray:
+        """sum_j csc[:, j] * vals[j] over the query columns, in float32, column by column."""
+        postings = int((csc.indptr[cols + 1] - csc.indptr[cols]).sum()) if len(cols) else 0
+        if len(cols) > 256 or postings > csc.nnz // 3:
+            return None  # a long query (a whole portfolio): one pass over the row-major matrix is cheaper
+        out = np.zeros(n, np.float32)
+        order = np.argsort(-cols if descending else cols, kind="stable")
+        for k in order:
+            j = cols[k]
+            a, b = csc.indptr[j], csc.indptr[j + 1]
+            if a == b:
+                continue
+            data = csc.data[a:b] if vals is None else csc.data[a:b] * vals[k]
+            out[csc.indices[a:b]] += data
+        return out
 
     def query_vector(self, text: str) -> sparse.csr_matrix:
         """The query's term counts over this vocabulary (unknown terms dropped)."""
@@ -93,11 +131,26 @@ class BM25:
         idx = np.array([self.vocab[t] for t in counts])
         val = (1.0 + np.log(np.array(list(counts.values()), np.float32))) * self.tfidf_idf[idx]
         val /= np.linalg.norm(val)
-        q = sparse.csr_matrix((val, (idx, np.zeros(len(idx), int))), shape=(len(self.vocab), 1))
-        return (self.tfidf @ q).toarray().ravel().astype(np.float32)
+        if self._tfidf_descending is None:  # neither order: the row-major product itself
+            q = sparse.csr_matrix((val, (idx, np.zeros(len(idx), int))), shape=(len(self.vocab), 1))
+            return (self.tfidf @ q).toarray().ravel().astype(np.float32)
+        out = self._postings_sum(self._tfidf_csc, idx, val.astype(np.float32), self.n, self._tfidf_descending)
+        if out is None:  # row-major product with a dense query: same float32 sums in the same order
+            q = np.zeros(self.tfidf.shape[1], np.float32)
+            q[idx] = val
+            out = np.asarray(self.tfidf @ q, dtype=np.float32).ravel()
+        return out
 
     def scores(self, text: str) -> np.ndarray:
         """BM25 score of every document for the query text."""
         if self.n == 0:
             return np.zeros(0, np.float32)
-        return (self.weights @ self.query_vector(text)).toarray().ravel().astype(np.float32)
+        if not self.weights.has_sorted_indices:
+            return (self.weights @ self.query_vector(text)).toarray().ravel().astype(np.float32)
+        cols = np.array(sorted({self.vocab[t] for t in tokenize(text) if t in self.vocab}), dtype=np.int64)
+        out = self._postings_sum(self._weights_csc, cols, None, self.n)
+        if out is None:
+            q = np.zeros(self.weights.shape[1], np.float32)
+            q[cols] = 1.0
+            out = np.asarray(self.weights @ q, dtype=np.float32).ravel()
+        return out

@@ -5,16 +5,22 @@ Built from the database and the FAISS index once per index version, shared by ev
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 from matchmaker.matching import constraints, store, vectors
 from matchmaker.matching.lexical import BM25
 from matchmaker.matching.profiles import TEXT_OF, portfolio_text, startup_sentences
 
+# Up to this many records a pool is scored with exactly the arithmetic of the evaluation benchmarks (all
+# under 16,000): bit-identical results. Larger pools may use cheaper arithmetic whose scores differ in the
+# last float32 digits (docs/performance.md).
+EXACT_SCAN = int(os.environ.get("MATCHMAKER_EXACT_SCAN", "50000"))
 _LOCK = threading.Lock()
 _POOLS: dict[tuple[str, str], tuple[int, Pool]] = {}
 
@@ -60,9 +66,115 @@ class Pool:
     funds: list[FundProfile] = field(default_factory=list)
     langs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     docs: list[str] = field(default_factory=list)   # what the lexical channel indexes
+    lang_groups: list[np.ndarray] = field(default_factory=list)  # one boolean mask per candidate language
+    feat: Features | None = None                      # startup pools: the structured fields as arrays
 
     def __len__(self) -> int:
         return len(self.ids)
+
+
+class Codes:
+    """One string field of every row as integer codes (0 is the empty string), with its vocabulary."""
+
+    def __init__(self, values: list[str]):
+        self.vocab: dict[str, int] = {"": 0}
+        self.codes = np.array([self.vocab.setdefault(v or "", len(self.vocab)) for v in values], dtype=np.int64)
+
+    def lookup(self, table: dict[str, float], default: float = 0.0) -> np.ndarray:
+        """table[value] for every row (default where absent), as float64."""
+        arr = np.full(len(self.vocab), default, dtype=np.float64)
+        for v, i in self.vocab.items():
+            if v in table:
+                arr[i] = table[v]
+        return arr[self.codes]
+
+    def member(self, values: set[str]) -> np.ndarray:
+        """True where the row's value is in values."""
+        arr = np.zeros(len(self.vocab), dtype=bool)
+        for v in values:
+            if v in self.vocab:
+                arr[self.vocab[v]] = True
+        return arr[self.codes]
+
+
+class Sets:
+    """One set-valued field of every row as a sparse 0/1 matrix (rows x distinct values)."""
+
+    def __init__(self, values: list[set[str]]):
+        self.vocab: dict[str, int] = {}
+        indptr, cols = [0], []
+        for vals in values:
+            for v in sorted(vals):
+                cols.append(self.vocab.setdefault(v, len(self.vocab)))
+            indptr.append(len(cols))
+        self.m = sparse.csr_matrix((np.ones(len(cols), np.float64), np.array(cols, dtype=np.int64),
+                                    np.array(indptr, dtype=np.int64)), shape=(len(values), max(len(self.vocab), 1)))
+        self.nonempty = np.diff(self.m.indptr) > 0
+
+    def _col(self, table: dict[str, float]) -> np.ndarray:
+        col = np.zeros(self.m.shape[1], dtype=np.float64)
+        for v, x in table.items():
+            if v in self.vocab:
+                col[self.vocab[v]] = x
+        return col
+
+    def any_of(self, values: set[str]) -> np.ndarray:
+        """True where the row's set meets values."""
+        return (self.m @ self._col({v: 1.0 for v in values})) > 0
+
+    def max_of(self, table: dict[str, float]) -> np.ndarray:
+        """max(table.get(v, 0) for v in the row's set), 0 for an empty set."""
+        col = self._col(table)
+        data = col[self.m.indices]
+        out = np.zeros(self.m.shape[0], dtype=np.float64)
+        if data.size:
+            starts = self.m.indptr[:-1][self.nonempty]
+            out[self.nonempty] = np.maximum.reduceat(data, starts)
+        return np.maximum(out, 0.0)
+
+    def sum_of(self, table: dict[str, float]) -> np.ndarray:
+        """sum(table.get(v, 0) for v in the row's set)."""
+        return self.m @ self._col(table)
+
+
+@dataclass
+class Features:
+    """The structured fields of a startup pool as arrays, so filters and parts are vector operations."""
+
+    stage: Codes
+    region: Codes
+    city: Codes
+    district: Codes
+    sectors: Sets
+    investors: Sets
+    raising: np.ndarray                 # float64, NaN where unknown
+    key_pos: dict[str, list[int]]       # normalised name -> positions
+    claims: dict[str, np.ndarray]       # rule key -> True where the profile states the opposite
+    _lower: list[str] | None = None
+
+    def lower_texts(self, texts: list[str]) -> list[str]:
+        if self._lower is None:
+            self._lower = [t.lower() for t in texts]
+        return self._lower
+
+
+def startup_features(rows: list[dict]) -> Features:
+    """Arrays of a startup pool's structured fields."""
+    key_pos: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        key_pos.setdefault(r["key"], []).append(i)
+    claims = {rule.key: np.array([rule.key in r["claims"] for r in rows], dtype=bool) for rule in constraints.RULES}
+    return Features(stage=Codes([r["stage"] for r in rows]), region=Codes([r["region"] for r in rows]),
+                    city=Codes([r["city"] for r in rows]), district=Codes([r["district"] for r in rows]),
+                    sectors=Sets([r["sectors"] for r in rows]), investors=Sets([r["investors"] for r in rows]),
+                    raising=np.array([np.nan if r["raising"] is None else float(r["raising"]) for r in rows],
+                                     dtype=np.float64),
+                    key_pos=key_pos, claims=claims)
+
+
+def lang_groups(langs: np.ndarray) -> list[np.ndarray]:
+    """One boolean mask per distinct language, in np.unique order."""
+    return [langs == g for g in np.unique(langs)]
 
 
 def _shares(values: list[list[str]]) -> dict[str, float]:
@@ -149,6 +261,9 @@ def get_pool(kind: str) -> Pool:
                     bm25=BM25(docs), docs=docs)
         pool.pos = {int(i): n for n, i in enumerate(ids)}
         pool.langs = np.array([r.get("lang") or "" for r in pool.rows])
+        pool.lang_groups = lang_groups(pool.langs)
+        if kind == "startup":
+            pool.feat = startup_features(pool.rows)
         if kind == "fund":
             pool.funds = [fund_profile(r) for r in rs]
             _co_investor_weights(pool.funds, [len(r.portfolio) for r in rs])

@@ -10,7 +10,15 @@ from flask_babel import gettext as _
 from matchmaker.matching import constraints, explain, vectors
 from matchmaker.matching.pool import Pool, get_pool, norm, scenario_open_mask
 from matchmaker.matching.profiles import TEXT_OF, mandate_statements, scenario_statements, startup_sentences
-from matchmaker.matching.scoring import fund_filter, fund_startup_parts, fuse, group_zscore, lexical_part, weights
+from matchmaker.matching.scoring import (
+    fund_filter,
+    fund_filter_mask,
+    fund_startup_parts,
+    fuse,
+    group_zscore,
+    lexical_part,
+    weights,
+)
 from matchmaker.models import Fund, Scenario, Startup
 
 DIRECTIONS = ("startups-for-scenario", "scenarios-for-startup", "funds-for-startup", "startups-for-fund")
@@ -34,9 +42,15 @@ def _vec(kind: str, record) -> np.ndarray:
     return vectors.embed([TEXT_OF[kind](record)])[0]
 
 
-def _order(scores: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Positions of candidates in play, best first (stable on ties)."""
+def _order(scores: np.ndarray, mask: np.ndarray, top: int | None = None) -> np.ndarray:
+    """Positions of candidates in play, best first (stable on ties); with top, only the first `top` of
+    that same order (a partial selection instead of sorting the whole pool)."""
     pos = np.flatnonzero(mask)
+    if top is not None and 0 < top < len(pos) // 4:
+        s = -scores[pos]
+        kth = np.partition(s, top - 1)[top - 1]
+        pos = pos[s <= kth]  # everything tied with the top-th score stays, so the stable order is exact
+        return pos[np.argsort(-scores[pos], kind="stable")][:top]
     return pos[np.argsort(-scores[pos], kind="stable")]
 
 
@@ -73,7 +87,7 @@ def _rerank_with_evidence(parts, w, mask, order, statements_of, sentences_of, de
     head_sorted = head[np.argsort(-s2[head], kind="stable")]
     final = s2.copy()
     tail = order[depth:]
-    if len(tail) and len(head):
+    if len(tail) and len(head):  # (a partial order, from _order(top=depth), has no tail to place)
         s1 = fuse({k: v for k, v in parts.items() if not k.startswith("evidence")}, w, mask)
         final[tail] = s1[tail] - s1[tail].max() + s2[head].min() - 1e-3
     return np.concatenate([head_sorted, tail]), final
@@ -91,12 +105,14 @@ def _text_parts(pool: Pool, q_vec: np.ndarray, query_text: str) -> dict:
     within each candidate language (multilingual encoders score same-language pairs higher)."""
     sem = pool.vecs @ q_vec
     lex = lexical_part(pool, query_text)
-    return {"semantic": sem, "semantic_lang": group_zscore(sem, pool.langs),
-            "lexical": lex, "lexical_lang": group_zscore(lex, pool.langs)}
+    groups = pool.lang_groups or pool.langs
+    return {"semantic": sem, "semantic_lang": group_zscore(sem, groups),
+            "lexical": lex, "lexical_lang": group_zscore(lex, groups)}
 
 
-def rank_startups_for_scenario(sc: Scenario) -> Ranking:
-    """Every startup ranked for a scenario (the score only; no explanation)."""
+def rank_startups_for_scenario(sc: Scenario, top: int | None = None) -> Ranking:
+    """Every startup ranked for a scenario (the score only; no explanation); with top, only the best
+    max(top, rerank depth) are ordered (the same first places as the full ranking)."""
     sp = get_pool("startup")
     w = weights()["scenario_startup"]
     mask = np.ones(len(sp), dtype=bool)
@@ -104,21 +120,28 @@ def rank_startups_for_scenario(sc: Scenario) -> Ranking:
         return Ranking(sp, np.zeros(0, dtype=int), np.zeros(0), {}, mask)
     text = TEXT_OF["scenario"](sc)
     parts = _text_parts(sp, _vec("scenario", sc), text)
-    parts["district"] = np.array([bool(sc.district) and r["district"] == norm(sc.district) for r in sp.rows],
-                                 dtype=float)
     reqs = constraints.requirements(text)
-    parts["conflict"] = np.array([len(constraints.conflicts(reqs, r["claims"])) for r in sp.rows], dtype=float)
-    order = _order(fuse(parts, w, mask), mask)
+    if sp.feat is not None:
+        parts["district"] = (sp.feat.district.member({norm(sc.district)}) if sc.district
+                             else np.zeros(len(sp), dtype=bool)).astype(float)
+        parts["conflict"] = np.zeros(len(sp))
+        for rule in reqs:
+            parts["conflict"] += sp.feat.claims[rule.key]
+    else:
+        parts["district"] = np.array([bool(sc.district) and r["district"] == norm(sc.district) for r in sp.rows],
+                                     dtype=float)
+        parts["conflict"] = np.array([len(constraints.conflicts(reqs, r["claims"])) for r in sp.rows], dtype=float)
+    depth = int(weights()["rerank_depth"])
+    order = _order(fuse(parts, w, mask), mask, None if top is None else max(top, depth))
     stmts = scenario_statements(sc)
     order, final = _rerank_with_evidence(parts, w, mask, order, lambda p: stmts,
-                                         lambda p: sp.rows[p]["sentences"], int(weights()["rerank_depth"]),
-                                         sp.langs)
+                                         lambda p: sp.rows[p]["sentences"], depth, sp.lang_groups or sp.langs)
     return Ranking(sp, order, final, parts, mask, {"reqs": reqs, "statements": stmts, "text": text})
 
 
 def startups_for_scenario(sc: Scenario, top: int = 10) -> list[Match]:
     """Startups that can meet a scenario's need, best first."""
-    r = rank_startups_for_scenario(sc)
+    r = rank_startups_for_scenario(sc, top=top)
     sp, parts = r.pool, r.parts
     if not len(sp):
         return []
@@ -180,8 +203,9 @@ def scenarios_for_startup(st: Startup, top: int = 10, today: dt.date | None = No
     return out
 
 
-def rank_startups_for_fund(f: Fund) -> Ranking:
-    """Every startup ranked for a fund (hard rules applied: filtered-out startups are not in the order)."""
+def rank_startups_for_fund(f: Fund, top: int | None = None) -> Ranking:
+    """Every startup ranked for a fund (hard rules applied: filtered-out startups are not in the order);
+    with top, only the first `top` places are ordered."""
     sp, fpool = get_pool("startup"), get_pool("fund")
     if not len(sp) or f.id not in fpool.pos:
         mask = np.zeros(len(sp), dtype=bool)
@@ -189,15 +213,14 @@ def rank_startups_for_fund(f: Fund) -> Ranking:
     j = fpool.pos[f.id]
     fp, text = fpool.funds[j], fpool.texts[j]
     parts = fund_startup_parts(fp, fpool.vecs[j], text, sp)
-    fails = [fund_filter(fp, r, t) for r, t in zip(sp.rows, sp.texts)]
-    mask = np.array([not x for x in fails], dtype=bool)
+    mask = fund_filter_mask(fp, sp)
     scores = fuse(parts, weights()["fund_startup"], mask)
-    return Ranking(sp, _order(scores, mask), scores, parts, mask, {"fund": fp, "text": text})
+    return Ranking(sp, _order(scores, mask, top), scores, parts, mask, {"fund": fp, "text": text})
 
 
 def startups_for_fund(f: Fund, top: int = 10) -> list[Match]:
     """Startups that fit a fund's mandate and past deals, best first; hard rules applied."""
-    r = rank_startups_for_fund(f)
+    r = rank_startups_for_fund(f, top=top)
     sp = r.pool
     if not len(r.order):
         return []

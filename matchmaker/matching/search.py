@@ -75,8 +75,39 @@ def _passes(q: Query, row: dict, incubator: str, raise_hidden: bool) -> bool:
 
 def filter_mask(pool: Pool, q: Query, hidden_raise: set[int] | frozenset = frozenset()) -> np.ndarray:
     """True for the pool positions that pass the filters."""
+    if not any((q.sector, q.stage, q.region, q.incubator)) and q.raise_min is None and q.raise_max is None:
+        return np.ones(len(pool), dtype=bool)
+    if pool.feat is not None and not q.incubator:
+        return _filter_mask_arrays(pool, q, hidden_raise)
     inc = _incubators(pool.ids) if q.incubator else {}
     return np.array([_passes(q, r, inc.get(r["id"], ""), r["id"] in hidden_raise) for r in pool.rows], dtype=bool)
+
+
+def _filter_mask_arrays(pool: Pool, q: Query, hidden_raise) -> np.ndarray:
+    """filter_mask from the pool's precomputed arrays (the same rules as _passes)."""
+    f = pool.feat
+    ok = np.ones(len(pool), dtype=bool)
+    if q.sector:
+        key = norm(q.sector)
+        ok &= f.sectors.any_of({s for s in f.sectors.vocab if key in s})
+    if q.stage:
+        ok &= f.stage.member({norm(q.stage)})
+    if q.raise_min is not None or q.raise_max is not None:
+        amt = f.raising
+        with np.errstate(invalid="ignore"):
+            good = ~np.isnan(amt)
+            if q.raise_min is not None:
+                good &= amt >= q.raise_min
+            if q.raise_max is not None:
+                good &= amt <= q.raise_max
+        if hidden_raise:
+            good |= np.isin(pool.ids, np.fromiter(hidden_raise, dtype=np.int64))
+        ok &= good
+    if q.region:
+        key = norm(q.region)
+        ok &= (f.region.member({v for v in f.region.vocab if key in v})
+               | f.district.member({v for v in f.district.vocab if key in v}))
+    return ok
 
 
 def coverage(text: str, doc: str) -> float:
@@ -96,13 +127,15 @@ def search(q: Query, top: int = 20, hidden_raise: set[int] | frozenset = frozens
     if q.text:
         sem = pool.vecs @ vectors.embed_query(q.text)
         lex = lexical_part(pool, q.text)
-        parts = {"semantic": sem, "semantic_lang": group_zscore(sem, pool.langs, mask), "lexical": lex}
+        parts = {"semantic": sem, "semantic_lang": group_zscore(sem, pool.lang_groups or pool.langs, mask),
+                 "lexical": lex}
         mask &= (sem >= w["show_semantic"]) | (lex > 0)
         scores = fuse(parts, w, mask)
     else:
         scores = pool.ids.astype(float)  # newest (highest id) first
-    pos = np.flatnonzero(mask)
-    order = pos[np.argsort(-scores[pos], kind="stable")][:top]
+    from matchmaker.matching.recommend import _order
+
+    order = _order(scores, mask, top)[:top]
     return [_match(pool, q, p, scores, parts) for p in order]
 
 

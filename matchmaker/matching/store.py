@@ -72,7 +72,7 @@ def db_fingerprint(kind: str, recs: list | None = None) -> str:
     """Fingerprint of what the index of this kind should hold now."""
     recs = records(kind) if recs is None else recs
     text_of = TEXT_OF[kind]
-    return fingerprint(((r.id, text_of(r)) for r in recs), vectors.model_name())
+    return fingerprint(((r.id, text_of(r)) for r in recs), vectors.cache_key())
 
 
 def rebuild(kind: str) -> VectorIndex:
@@ -83,7 +83,7 @@ def rebuild(kind: str) -> VectorIndex:
         enc = vectors.encoder()
         index = VectorIndex(enc.dim, enc.name)
         index.build([r.id for r in recs], vectors.embed(texts))
-        index.fingerprint = fingerprint(zip([r.id for r in recs], texts), enc.name)
+        index.fingerprint = fingerprint(zip([r.id for r in recs], texts), vectors.cache_key(enc))
         index.save(index_path(kind))
         _remember(kind, index)
         return index

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from flask import current_app
@@ -22,6 +22,12 @@ def encoder() -> Encoder:
     return load_encoder(cfg.get("MATCHMAKER_MODEL"), int(cfg.get("MATCHMAKER_ENCODER_THREADS", 1)))
 
 
+def cache_key(enc: Encoder | None = None) -> str:
+    """What cached vectors and index fingerprints are keyed by: the model and its input handling."""
+    enc = enc or encoder()
+    return getattr(enc, "key", None) or enc.name
+
+
 def model_name() -> str:
     """The configured model's name, as written into index sidecars."""
     return encoder().name
@@ -36,14 +42,15 @@ def embed(texts: Sequence[str], commit: bool = True) -> np.ndarray:
     enc = encoder()
     if not texts:
         return np.zeros((0, enc.dim), np.float32)
+    key = cache_key(enc)
     hashes = [text_hash(t) for t in texts]
-    found: dict[str, np.ndarray] = {h: _MEMO[(enc.name, h)] for h in hashes if (enc.name, h) in _MEMO}
+    found: dict[str, np.ndarray] = {h: _MEMO[(key, h)] for h in hashes if (key, h) in _MEMO}
     uniq = [h for h in dict.fromkeys(hashes) if h not in found]
     for i in range(0, len(uniq), 500):
         chunk = uniq[i:i + 500]
         rows = db.session.execute(
             db.select(EmbeddingCache.text_hash, EmbeddingCache.vector)
-            .where(EmbeddingCache.model == enc.name, EmbeddingCache.text_hash.in_(chunk))).all()
+            .where(EmbeddingCache.model == key, EmbeddingCache.text_hash.in_(chunk))).all()
         for h, blob in rows:
             found[h] = np.frombuffer(blob, dtype=np.float32)
     missing = {h: t for h, t in zip(hashes, texts) if h not in found}
@@ -54,14 +61,14 @@ def embed(texts: Sequence[str], commit: bool = True) -> np.ndarray:
         rows = []
         for h, v in zip(missing, vecs):
             found[h] = v
-            rows.append({"model": enc.name, "text_hash": h, "vector": v.tobytes()})
+            rows.append({"model": key, "text_hash": h, "vector": v.tobytes()})
         _insert_ignoring_duplicates(rows)
         if commit:
             db.session.commit()
     if len(_MEMO) > _MEMO_MAX:
         _MEMO.clear()
     for h in hashes:
-        _MEMO[(enc.name, h)] = found[h]
+        _MEMO[(key, h)] = found[h]
     return np.vstack([found[h] for h in hashes]).astype(np.float32)
 
 
