@@ -1,13 +1,18 @@
 """The four recommendation directions. Each returns Match records, best first, each explained."""
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
+import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from matchmaker.matching import constraints, explain, vectors
+from matchmaker.matching import constraints, explain, store, vectors
 from matchmaker.matching.pool import Pool, get_pool, norm, scenario_open_mask
 from matchmaker.matching.profiles import TEXT_OF, mandate_statements, scenario_statements, startup_sentences
 from matchmaker.matching.scoring import (
@@ -139,6 +144,33 @@ def rank_startups_for_scenario(sc: Scenario, top: int | None = None) -> Ranking:
     return Ranking(sp, order, final, parts, mask, {"reqs": reqs, "statements": stmts, "text": text})
 
 
+_CACHE: OrderedDict = OrderedDict()
+_CACHE_MAX = 4000
+_CACHE_LOCK = threading.Lock()
+
+
+def cached(fn):
+    """Memoise a direction's explained top-N per record, language and index versions: a dashboard viewed again
+    costs nothing until some index changes (any save bumps its version, in this worker or another)."""
+    @functools.wraps(fn)
+    def wrapper(record, top: int = 10, **kw):
+        if kw:
+            return fn(record, top=top, **kw)
+        key = (fn.__name__, store._key("startup")[0], record.id, top, str(get_locale()), dt.date.today(),
+               tuple(store.version(k) for k in ("startup", "scenario", "fund")), getattr(record, "updated_at", None))
+        with _CACHE_LOCK:
+            hit = _CACHE.get(key)
+        if hit is None:
+            hit = fn(record, top=top)
+            with _CACHE_LOCK:
+                _CACHE[key] = hit
+                while len(_CACHE) > _CACHE_MAX:
+                    _CACHE.popitem(last=False)
+        return copy.deepcopy(hit)  # callers may redact their copy for a viewer
+    return wrapper
+
+
+@cached
 def startups_for_scenario(sc: Scenario, top: int = 10) -> list[Match]:
     """Startups that can meet a scenario's need, best first."""
     r = rank_startups_for_scenario(sc, top=top)
@@ -182,6 +214,7 @@ def rank_scenarios_for_startup(st: Startup, today: dt.date | None = None) -> Ran
                                                      "records": recs})
 
 
+@cached
 def scenarios_for_startup(st: Startup, top: int = 10, today: dt.date | None = None) -> list[Match]:
     """Open scenarios a startup could meet, best first."""
     r = rank_scenarios_for_startup(st, today)
@@ -218,6 +251,7 @@ def rank_startups_for_fund(f: Fund, top: int | None = None) -> Ranking:
     return Ranking(sp, _order(scores, mask, top), scores, parts, mask, {"fund": fp, "text": text})
 
 
+@cached
 def startups_for_fund(f: Fund, top: int = 10) -> list[Match]:
     """Startups that fit a fund's mandate and past deals, best first; hard rules applied."""
     r = rank_startups_for_fund(f, top=top)
@@ -255,6 +289,7 @@ def rank_funds_for_startup(st: Startup) -> Ranking:
     return Ranking(fpool, _order(scores, mask), scores, parts, mask, {"startup_pos": int(p[0])})
 
 
+@cached
 def funds_for_startup(st: Startup, top: int = 10) -> list[Match]:
     """Funds whose mandate and past deals fit a startup, best first; the funds' hard rules applied."""
     r = rank_funds_for_startup(st)
