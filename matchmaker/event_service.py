@@ -379,8 +379,10 @@ EXPORT_COLUMNS = ("slot", "start", "end", "table", "startup", "counterpart", "ki
 
 
 def neutralise(value):
-    """Defuse spreadsheet formula injection: text starting with = + - @ (or tab, CR) gets a leading '."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    """Defuse spreadsheet formula injection with the exports' one rule (formula-like text gets a leading ')."""
+    from matchmaker.exports import FORMULA_START
+
+    if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
 
